@@ -1,0 +1,155 @@
+// moe/backend.h — the compute interface the runtime drives, shaped for devices.
+//
+// The runtime never dereferences a DeviceTensor's pointer: it allocates through the
+// backend, moves data with explicit upload()/download(), and issues ops on a stream.
+// The CPU backend runs ops synchronously on its thread pool; the CUDA backend (a shared
+// library loaded at run time) queues them on its stream. Activations are F32 rows
+// ([tokens, width], row-major); weights may be any DType the backend supports.
+//
+// Hot path rule: ops never allocate, lock or throw once `reserve()` has sized the
+// backend's scratch for the largest batch.
+#pragma once
+
+#include "moe/dtype.h"
+#include "moe/model_spec.h"
+#include "moe/tensor.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace moe {
+
+struct DeviceTensor {
+    DType dtype = DType::F32;
+    Shape shape;
+    void* data = nullptr; // device memory (host memory for the CPU backend)
+    uint64_t bytes = 0;
+    bool owned = false;   // allocated by the backend (vs a view of mapped weights)
+
+    int64_t rows() const { return shape.rows(); }
+    int64_t cols() const { return shape.cols(); }
+    // Row range [first, first + count) of a 2-D activation / weight (a view, not a copy).
+    DeviceTensor rowsView(int64_t first, int64_t count) const;
+};
+
+// Sizes the backend's scratch so ops never allocate while generating.
+struct BackendReservation {
+    int64_t maxTokens = 1;         // largest batch (prefill chunk)
+    int64_t maxWidth = 0;          // widest activation row (max of hidden, q width, ffn width, vocab)
+    int64_t numExperts = 0;
+    int64_t topK = 0;
+    int64_t expertWidth = 0;       // widest expert FFN (routed or shared)
+    int64_t hiddenSize = 0;
+    int64_t maxContext = 0;        // for attention score rows
+    int64_t numHeads = 0;
+};
+
+// Routing of one batch: for token t, slot s: expert ids[t*k+s] with weight weights[t*k+s].
+// Host-side copy filled by routeTopK for telemetry and tests.
+struct RoutingView {
+    const int32_t* expertIds = nullptr;
+    const float* weights = nullptr;
+    int64_t tokens = 0;
+    int64_t topK = 0;
+};
+
+struct RouterParams {
+    int64_t topK = 1;
+    RouterScoring scoring = RouterScoring::Softmax;
+    bool normTopkProb = false;
+    double routedScalingFactor = 1.0;
+    int64_t numGroups = 1;  // group-limited routing (DeepSeek); 1 = off
+    int64_t topkGroups = 1;
+    const DeviceTensor* selectionBias = nullptr; // [E] added for choice only (DeepSeek-V3)
+};
+
+// One SwiGLU expert: down( silu(gate x) * (up x) ). Weights [ffn, hidden], [ffn, hidden], [hidden, ffn].
+struct ExpertWeights {
+    DeviceTensor gate;
+    DeviceTensor up;
+    DeviceTensor down;
+};
+
+struct MoeFfnParams {
+    const DeviceTensor* x = nullptr;                 // F32 [n, hidden] normed input
+    const std::vector<ExpertWeights>* experts = nullptr;
+    const int32_t* expertIds = nullptr;              // [n, topK] from routeTopK (backend memory)
+    const float* expertWeights = nullptr;            // [n, topK]
+    int64_t topK = 0;
+    DeviceTensor* out = nullptr;                     // F32 [n, hidden]; the op ADDS into it
+};
+
+struct AttentionParams {
+    const DeviceTensor* q = nullptr;   // F32 [n, numHeads*headDim]
+    const DeviceTensor* kCache = nullptr; // F32 [maxContext, numKvHeads*headDim]
+    const DeviceTensor* vCache = nullptr;
+    DeviceTensor* out = nullptr;       // F32 [n, numHeads*headDim]
+    int64_t startPos = 0;              // position of the first of the n tokens
+    int64_t numHeads = 0;
+    int64_t numKvHeads = 0;
+    int64_t headDim = 0;
+    float scale = 1.f;                 // usually 1/sqrt(headDim)
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;            // "cpu (2 threads, avx2)"
+    virtual bool isHost() const = 0;                 // data pointers are host memory
+
+    // ---- memory ----
+    virtual DeviceTensor allocate(DType dtype, const Shape& shape) = 0; // throws Error(OutOfMemory)
+    virtual void release(DeviceTensor& t) = 0;       // no-op for views
+    // A weight ready for ops: the CPU backend keeps the mmap'ed bytes in place (no copy);
+    // device backends upload.
+    virtual DeviceTensor weight(const WeightView& w) = 0;
+    virtual void upload(const void* host, DeviceTensor& dst, uint64_t bytes, uint64_t dstOffset = 0) = 0;
+    virtual void download(const DeviceTensor& src, void* host, uint64_t bytes, uint64_t srcOffset = 0) = 0;
+    virtual void synchronize() = 0;
+    virtual void reserve(const BackendReservation& r) = 0;
+    virtual int threadCount() const { return 1; }
+
+    // ---- ops ----
+    // out[i] = table[tokens[i]] (table any dtype, [vocab, hidden]); tokens is HOST memory.
+    virtual void embed(const DeviceTensor& table, const int32_t* tokens, int64_t n, DeviceTensor& out) = 0;
+    // RMSNorm of each group of `groupSize` consecutive columns (groupSize = cols for a
+    // whole-row norm, = headDim for per-head q/k norm); weight has groupSize elements
+    // (per-head) or cols elements (whole row). In place allowed (out may alias x).
+    virtual void rmsNorm(const DeviceTensor& x, const DeviceTensor& weight, float eps, int64_t groupSize,
+                         DeviceTensor& out) = 0;
+    // y[n, out] = x[n, in] · w[out, in]^T (+ bias[out]); w any dtype. Overwrites y.
+    virtual void matmul(const DeviceTensor& x, const DeviceTensor& w, const DeviceTensor* bias, DeviceTensor& y) = 0;
+    // Rotary embedding in place over x [n, heads*headDim]; token i at position startPos + i.
+    virtual void rope(DeviceTensor& x, int64_t startPos, int64_t heads, int64_t headDim, int64_t rotaryDim,
+                      float theta, RopeLayout layout) = 0;
+    // Writes k/v [n, kvWidth] into cache rows [startPos, startPos + n).
+    virtual void storeKv(const DeviceTensor& k, const DeviceTensor& v, DeviceTensor& kCache, DeviceTensor& vCache,
+                         int64_t startPos) = 0;
+    // Causal grouped-query attention of n queries over cache rows [0, startPos + i].
+    virtual void attention(const AttentionParams& p) = 0;
+    // x += y (same shape).
+    virtual void add(DeviceTensor& x, const DeviceTensor& y) = 0;
+    // x[i] += rowScale[i] * y[i] per row; rowScale is F32 [n, 1] (Qwen2-MoE shared expert gate).
+    virtual void addScaledRows(DeviceTensor& x, const DeviceTensor& y, const DeviceTensor& rowScale) = 0;
+    // out = silu(gate) * up, elementwise over [n, w].
+    virtual void swiglu(const DeviceTensor& gate, const DeviceTensor& up, DeviceTensor& out) = 0;
+    // x = sigmoid(x) elementwise.
+    virtual void sigmoid(DeviceTensor& x) = 0;
+    // Router: logits [n, E] → expert ids / weights [n, topK] kept in the backend's
+    // routing scratch (sized by reserve()). The returned view is a host copy for
+    // telemetry and tests, valid until the next routeTopK.
+    virtual RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) = 0;
+    // Grouped SwiGLU experts: tokens gathered per expert, one matmul per expert, weighted
+    // scatter-add into p.out. Uses the last routeTopK result when p.expertIds is null.
+    virtual void moeExperts(const MoeFfnParams& p) = 0;
+};
+
+struct CpuBackendOptions {
+    int threads = 0; // 0 = hardware concurrency
+};
+
+std::unique_ptr<Backend> createCpuBackend(const CpuBackendOptions& options = {});
+
+} // namespace moe

@@ -1,0 +1,138 @@
+// moe/engine.h — the public face of the runtime: load a model (GGUF file or Hugging
+// Face folder), run forward passes with a KV cache, generate with streaming callbacks
+// and cancellation.
+//
+// One Engine holds one model and one sequence (one KV cache). It is not thread-safe:
+// the owner (CLI main, the GUI's worker thread) calls it from one thread; cancel flags
+// and callbacks are how other threads talk to it.
+#pragma once
+
+#include "moe/backend.h"
+#include "moe/model_spec.h"
+#include "moe/sampler.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace moe {
+
+class Tokenizer;
+class WeightSource;
+
+enum class ModelFormat { Gguf, Safetensors };
+const char* modelFormatName(ModelFormat f);
+
+// What a model file says about itself, without touching the weights.
+struct ModelInfo {
+    std::string path;
+    ModelFormat format = ModelFormat::Gguf;
+    ModelSpec spec;
+    std::string architectureName;
+    bool runnable = false;
+    struct Tensor {
+        std::string name;
+        std::string type;  // as the file names it
+        std::string shape; // "[8, 64, 32]"
+        uint64_t bytes = 0;
+        bool supported = true;
+    };
+    std::vector<Tensor> tensors;
+    uint64_t weightBytes = 0;
+    uint64_t activeWeightBytesPerToken = 0; // bytes a decode step reads (experts: top-k only)
+    uint64_t kvBytesPerToken = 0;           // at our F32 cache
+    bool randomWeights = false;             // made by `moe make-model` (demo / test model)
+};
+
+// Reads headers and config only (fast). Throws moe::Error.
+ModelInfo inspectModel(const std::string& path);
+
+struct LoadProgress {
+    uint64_t bytesDone = 0;
+    uint64_t bytesTotal = 0;
+};
+
+struct EngineOptions {
+    int threads = 0;               // 0 = all cores
+    int64_t contextLength = 0;     // 0 = min(model's, 4096)
+    int64_t maxBatch = 256;        // prefill chunk size
+    // Called during load with bytes touched so far; the load checks `cancel` between chunks.
+    std::function<void(const LoadProgress&)> onProgress;
+    const std::atomic<bool>* cancel = nullptr; // load throws Error(Cancelled) when set
+    bool prefault = true;          // touch every weight page during load (progress + no first-token stall)
+};
+
+// Observes hidden states for tests and the scalar reference (called per layer; never in
+// production runs unless set).
+struct ForwardObserver {
+    virtual ~ForwardObserver() = default;
+    // hidden: F32 [n, hidden] after layer `layer` (host memory copy).
+    virtual void afterLayer(int64_t layer, std::span<const float> hidden, int64_t n) = 0;
+    // routing of MoE layer `layer` for the n tokens of this forward call.
+    virtual void routing(int64_t layer, const RoutingView& r) { (void)layer; (void)r; }
+};
+
+struct StepTimings {
+    double prefillSeconds = 0;
+    double decodeSeconds = 0;
+    int64_t promptTokens = 0;
+    int64_t generatedTokens = 0;
+    double timeToFirstTokenSeconds = 0;
+};
+
+struct GenerationResult {
+    std::vector<int32_t> tokens; // generated ids (no prompt)
+    std::string text;
+    enum class Stop { Eos, StopString, MaxTokens, Cancelled, ContextFull } stop = Stop::MaxTokens;
+    StepTimings timings;
+    std::vector<double> tokenLatenciesSeconds; // per decoded token
+};
+
+struct GenerateCallbacks {
+    // Text pieces as they become valid UTF-8; return false to stop.
+    std::function<bool(const std::string& piece, int32_t token)> onToken;
+    // Optional: logits of each step before sampling (for --top-logits).
+    std::function<void(std::span<const float> logits)> onLogits;
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+class Engine {
+public:
+    static std::unique_ptr<Engine> load(const std::string& path, const EngineOptions& options = {});
+    ~Engine();
+
+    const ModelInfo& info() const;
+    const ModelSpec& spec() const;
+    const Tokenizer& tokenizer() const;
+    Backend& backend();
+    int64_t contextLength() const;
+
+    // KV cache state: tokens already in the cache.
+    int64_t position() const;
+    std::span<const int32_t> cachedTokens() const;
+    void reset();
+    // Drop cached tokens after `keep` (reuse a common prefix across chat turns).
+    void truncate(int64_t keep);
+
+    // Runs `tokens` after the cached ones. Returns the logits of the last token (host
+    // memory, valid until the next call); with `allLogits`, logitsOf(i) gives each row.
+    std::span<const float> forward(std::span<const int32_t> tokens, bool allLogits = false);
+    std::span<const float> logitsOf(int64_t i) const;
+    void setObserver(ForwardObserver* observer);
+
+    // Feeds the prompt (reusing the cached prefix), then samples until EOS, a stop
+    // string, maxTokens, the context end or cancellation.
+    GenerationResult generate(std::span<const int32_t> prompt, const SamplingParams& params,
+                              const GenerateCallbacks& callbacks = {});
+
+private:
+    Engine();
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace moe

@@ -1,0 +1,55 @@
+// Qwen3-MoE (Qwen3-30B-A3B, Qwen3-235B-A22B): per-head RMSNorm on q and k before RoPE,
+// softmax router with norm_topk_prob (renormalised top-k), no biases, no shared expert.
+#include "hf_names.h"
+#include "spec_readers.h"
+
+#include <nlohmann/json.hpp>
+
+namespace moe {
+namespace {
+
+void fromHf(ModelSpec& s, const nlohmann::json& c, const std::string& file)
+{
+    detail::readCommonHfFields(s, c, file);
+    s.numExperts = detail::jsonInt(c, "num_experts", file);
+    s.numExpertsPerToken = detail::jsonInt(c, "num_experts_per_tok", file);
+    s.moeIntermediateSize = detail::jsonInt(c, "moe_intermediate_size", file);
+    s.normTopkProb = detail::jsonBoolOr(c, "norm_topk_prob", true, file);
+    s.moeLayerFrequency = detail::jsonIntOr(c, "decoder_sparse_step", 1, file);
+    s.attentionBias = detail::jsonBoolOr(c, "attention_bias", false, file);
+    s.qkNorm = QkNorm::PerHead;
+    if (s.name.empty())
+        s.name = "Qwen3-MoE";
+}
+
+void fromGguf(ModelSpec& s, const GgufFile& g)
+{
+    detail::readCommonGgufFields(s, g, "qwen3moe");
+    s.normTopkProb = g.findBool("qwen3moe.expert_weights_norm").value_or(true);
+    s.qkNorm = QkNorm::PerHead;
+}
+
+std::string hfName(TensorRole role, int64_t layer, int64_t expert) { return detail::hfMlpExpertName(role, layer, expert); }
+
+void addHfFields(nlohmann::json& c, const ModelSpec& s)
+{
+    c["num_experts"] = s.numExperts;
+    c["num_experts_per_tok"] = s.numExpertsPerToken;
+    c["moe_intermediate_size"] = s.moeIntermediateSize;
+    c["norm_topk_prob"] = s.normTopkProb;
+    c["decoder_sparse_step"] = s.moeLayerFrequency;
+    c["attention_bias"] = s.attentionBias;
+    c["intermediate_size"] = s.intermediateSize > 0 ? s.intermediateSize : s.moeIntermediateSize;
+    c["hidden_act"] = "silu";
+}
+
+} // namespace
+
+const Architecture& qwen3MoeArchitecture()
+{
+    static const Architecture a{"qwen3moe", "Qwen3-MoE", {"Qwen3MoeForCausalLM"}, {"qwen3moe"}, true,
+                                fromHf, fromGguf, hfName, addHfFields};
+    return a;
+}
+
+} // namespace moe

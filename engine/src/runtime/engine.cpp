@@ -1,0 +1,129 @@
+#include "moe/engine.h"
+
+#include "forward_pass.h"
+#include "kv_cache.h"
+#include "model_files.h"
+#include "model_weights.h"
+
+#include "moe/architecture.h"
+#include "moe/error.h"
+#include "moe/gguf.h"
+#include "moe/safetensors.h"
+#include "moe/tokenizer.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace moe {
+
+struct Engine::Impl {
+    OpenedModel files;
+    ModelInfo info;
+    std::optional<Tokenizer> tokenizer;
+    std::unique_ptr<Backend> backend;
+    ModelWeights weights;
+    std::unique_ptr<KvCache> cache;
+    std::unique_ptr<ForwardPass> pass;
+    int64_t contextLength = 0;
+    std::vector<float> lastLogits;  // [vocab]
+    std::vector<float> allLogits;   // [n, vocab] of the last forward(allLogits=true)
+    ForwardObserver* observer = nullptr;
+
+    ~Impl()
+    {
+        pass.reset();
+        cache.reset();
+        if (backend)
+            releaseModelWeights(weights, *backend);
+    }
+};
+
+Engine::Engine()
+    : m_impl(std::make_unique<Impl>())
+{
+}
+
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOptions& options)
+{
+    std::unique_ptr<Engine> engine(new Engine());
+    Impl& d = *engine->m_impl;
+    d.files = openModelFiles(path);
+    d.info = describeModel(path, d.files);
+    const ModelSpec& spec = d.files.spec;
+    const Architecture& arch = architectureFor(spec);
+    if (!arch.runnable)
+        throw Error(ErrorCode::UnsupportedArch, path, "architecture",
+                    arch.displayName + " can be planned but not run by this engine yet (multi-head latent attention)");
+    d.tokenizer = d.files.gguf ? Tokenizer::fromGguf(*d.files.gguf) : Tokenizer::fromHuggingFace(d.files.hf->dir());
+
+    d.contextLength = options.contextLength > 0 ? options.contextLength : std::min<int64_t>(spec.maxContext, 4096);
+    if (d.contextLength <= 0)
+        throw Error(ErrorCode::InvalidArgument, path, "context", "context length must be positive");
+    CpuBackendOptions cpu;
+    cpu.threads = options.threads;
+    d.backend = createCpuBackend(cpu);
+
+    const uint64_t total = d.files.source->totalTensorBytes();
+    WeightLoadContext ctx{*d.files.source, spec, arch, d.files.format == ModelFormat::Gguf, *d.backend, {},
+                          options.cancel, options.prefault};
+    if (options.onProgress)
+        ctx.onBytes = [&](uint64_t done) { options.onProgress(LoadProgress{done, total}); };
+    d.weights = loadModelWeights(ctx);
+
+    const int64_t maxBatch = std::clamp<int64_t>(options.maxBatch, 1, d.contextLength);
+    d.cache = std::make_unique<KvCache>(*d.backend, spec.numLayers, d.contextLength, spec.numKvHeads * spec.headDim);
+    d.pass = std::make_unique<ForwardPass>(*d.backend, spec, d.weights, maxBatch, d.contextLength);
+    d.lastLogits.resize(size_t(spec.vocabSize));
+    return engine;
+}
+
+const ModelInfo& Engine::info() const { return m_impl->info; }
+const ModelSpec& Engine::spec() const { return m_impl->files.spec; }
+const Tokenizer& Engine::tokenizer() const { return *m_impl->tokenizer; }
+Backend& Engine::backend() { return *m_impl->backend; }
+int64_t Engine::contextLength() const { return m_impl->contextLength; }
+int64_t Engine::position() const { return m_impl->cache->position(); }
+std::span<const int32_t> Engine::cachedTokens() const { return m_impl->cache->tokens(); }
+void Engine::reset() { m_impl->cache->truncate(0); }
+void Engine::truncate(int64_t keep) { m_impl->cache->truncate(keep); }
+void Engine::setObserver(ForwardObserver* observer) { m_impl->observer = observer; }
+
+std::span<const float> Engine::forward(std::span<const int32_t> tokens, bool allLogits)
+{
+    Impl& d = *m_impl;
+    const int64_t vocab = spec().vocabSize;
+    if (tokens.empty())
+        throw Error(ErrorCode::InvalidArgument, "", "tokens", "forward needs at least one token");
+    if (d.cache->position() + int64_t(tokens.size()) > d.contextLength)
+        throw Error(ErrorCode::InvalidArgument, "", "context",
+                    "prompt of " + std::to_string(tokens.size()) + " tokens after " + std::to_string(d.cache->position()) +
+                        " cached ones exceeds the context length " + std::to_string(d.contextLength));
+    for (int32_t t : tokens)
+        if (t < 0 || t >= vocab)
+            throw Error(ErrorCode::InvalidArgument, "", "token id",
+                        std::to_string(t) + " is outside the vocabulary (0.." + std::to_string(vocab - 1) + ")");
+    if (allLogits)
+        d.allLogits.resize(tokens.size() * size_t(vocab));
+    const int64_t chunk = d.pass->maxBatch();
+    for (size_t first = 0; first < tokens.size(); first += size_t(chunk)) {
+        const int64_t n = std::min<int64_t>(chunk, int64_t(tokens.size() - first));
+        float* out = allLogits ? d.allLogits.data() + first * size_t(vocab) : d.lastLogits.data();
+        d.pass->run(*d.cache, tokens.data() + first, n, allLogits, d.observer, out);
+    }
+    if (allLogits)
+        std::copy_n(d.allLogits.end() - vocab, vocab, d.lastLogits.begin());
+    return d.lastLogits;
+}
+
+std::span<const float> Engine::logitsOf(int64_t i) const
+{
+    const size_t vocab = size_t(spec().vocabSize);
+    const auto& all = m_impl->allLogits;
+    if (i < 0 || size_t(i + 1) * vocab > all.size())
+        throw Error(ErrorCode::InvalidArgument, "", "index", "no logits for row " + std::to_string(i));
+    return std::span<const float>(all.data() + size_t(i) * vocab, vocab);
+}
+
+} // namespace moe

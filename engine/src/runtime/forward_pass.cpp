@@ -1,0 +1,180 @@
+#include "forward_pass.h"
+
+#include "moe/error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace moe {
+
+ForwardPass::ForwardPass(Backend& backend, const ModelSpec& spec, const ModelWeights& weights, int64_t maxBatch,
+                         int64_t contextLength)
+    : m_backend(backend)
+    , m_spec(spec)
+    , m_weights(weights)
+    , m_maxBatch(maxBatch)
+{
+    const int64_t h = spec.hiddenSize;
+    const int64_t qWidth = spec.numHeads * spec.headDim;
+    const int64_t kvWidth = spec.numKvHeads * spec.headDim;
+    const int64_t ffn = std::max({spec.moeIntermediateSize, spec.sharedExpertIntermediateSize, spec.intermediateSize});
+    auto alloc = [&](int64_t width) { return backend.allocate(DType::F32, Shape{maxBatch, std::max<int64_t>(width, 1)}); };
+    m_x = alloc(h);
+    m_xn = alloc(h);
+    m_q = alloc(qWidth);
+    m_k = alloc(kvWidth);
+    m_v = alloc(kvWidth);
+    m_attn = alloc(qWidth);
+    m_proj = alloc(h);
+    m_routerLogits = alloc(spec.numExperts);
+    m_ffnGate = alloc(ffn);
+    m_ffnUp = alloc(ffn);
+    m_ffnAct = alloc(ffn);
+    m_ffnOut = alloc(h);
+    m_sharedScale = alloc(1);
+    m_logits = alloc(spec.vocabSize);
+
+    BackendReservation r;
+    r.maxTokens = maxBatch;
+    r.maxWidth = std::max({h, qWidth, ffn, spec.vocabSize});
+    r.numExperts = spec.numExperts;
+    r.topK = spec.numExpertsPerToken;
+    r.expertWidth = ffn;
+    r.hiddenSize = h;
+    r.maxContext = contextLength;
+    r.numHeads = spec.numHeads;
+    backend.reserve(r);
+}
+
+ForwardPass::~ForwardPass()
+{
+    for (DeviceTensor* t : {&m_x, &m_xn, &m_q, &m_k, &m_v, &m_attn, &m_proj, &m_routerLogits, &m_ffnGate, &m_ffnUp,
+                            &m_ffnAct, &m_ffnOut, &m_sharedScale, &m_logits})
+        m_backend.release(*t);
+}
+
+void ForwardPass::attentionBlock(const LayerWeights& lw, KvCache& cache, int64_t layer, int64_t n)
+{
+    const ModelSpec& s = m_spec;
+    const float eps = float(s.rmsNormEps);
+    DeviceTensor x = rows(m_x, n), xn = rows(m_xn, n), q = rows(m_q, n), k = rows(m_k, n), v = rows(m_v, n);
+    m_backend.rmsNorm(x, lw.attnNorm, eps, s.hiddenSize, xn);
+    m_backend.matmul(xn, lw.q, lw.qBias.data ? &lw.qBias : nullptr, q);
+    m_backend.matmul(xn, lw.k, lw.kBias.data ? &lw.kBias : nullptr, k);
+    m_backend.matmul(xn, lw.v, lw.vBias.data ? &lw.vBias : nullptr, v);
+    if (s.qkNorm != QkNorm::None) {
+        // Qwen3 normalises each head; OLMoE the whole projection.
+        const bool perHead = s.qkNorm == QkNorm::PerHead;
+        m_backend.rmsNorm(q, lw.qNorm, eps, perHead ? s.headDim : q.cols(), q);
+        m_backend.rmsNorm(k, lw.kNorm, eps, perHead ? s.headDim : k.cols(), k);
+    }
+    const int64_t pos = cache.position();
+    const float theta = float(s.ropeTheta);
+    m_backend.rope(q, pos, s.numHeads, s.headDim, s.effectiveRotaryDim(), theta, s.ropeLayout);
+    m_backend.rope(k, pos, s.numKvHeads, s.headDim, s.effectiveRotaryDim(), theta, s.ropeLayout);
+    m_backend.storeKv(k, v, cache.keys(layer), cache.values(layer), pos);
+
+    DeviceTensor attn = rows(m_attn, n);
+    AttentionParams ap;
+    ap.q = &q;
+    ap.kCache = &cache.keys(layer);
+    ap.vCache = &cache.values(layer);
+    ap.out = &attn;
+    ap.startPos = pos;
+    ap.numHeads = s.numHeads;
+    ap.numKvHeads = s.numKvHeads;
+    ap.headDim = s.headDim;
+    ap.scale = 1.0f / std::sqrt(float(s.headDim));
+    m_backend.attention(ap);
+    DeviceTensor proj = rows(m_proj, n);
+    m_backend.matmul(attn, lw.o, nullptr, proj);
+    m_backend.add(x, proj);
+}
+
+// down(silu(gate·x) * up·x), added to the residual, optionally scaled per row by
+// sigmoid(gate_w · x) (Qwen2-MoE's shared-expert gate).
+void ForwardPass::denseFfn(const ExpertWeights& w, const DeviceTensor* gate, const DeviceTensor& xn, int64_t n)
+{
+    const int64_t width = w.gate.rows();
+    DeviceTensor g = m_ffnGate.rowsView(0, n), u = m_ffnUp.rowsView(0, n), a = m_ffnAct.rowsView(0, n);
+    g.shape = Shape{n, width};
+    u.shape = Shape{n, width};
+    a.shape = Shape{n, width};
+    g.bytes = u.bytes = a.bytes = uint64_t(n * width) * 4;
+    m_backend.matmul(xn, w.gate, nullptr, g);
+    m_backend.matmul(xn, w.up, nullptr, u);
+    m_backend.swiglu(g, u, a);
+    DeviceTensor out = rows(m_ffnOut, n);
+    m_backend.matmul(a, w.down, nullptr, out);
+    DeviceTensor x = rows(m_x, n);
+    if (gate && gate->data) {
+        DeviceTensor scale = rows(m_sharedScale, n);
+        m_backend.matmul(xn, *gate, nullptr, scale);
+        m_backend.sigmoid(scale);
+        m_backend.addScaledRows(x, out, scale);
+    } else {
+        m_backend.add(x, out);
+    }
+}
+
+void ForwardPass::ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, ForwardObserver* observer)
+{
+    const ModelSpec& s = m_spec;
+    DeviceTensor x = rows(m_x, n), xn = rows(m_xn, n);
+    m_backend.rmsNorm(x, lw.ffnNorm, float(s.rmsNormEps), s.hiddenSize, xn);
+    if (!lw.moe) {
+        denseFfn(lw.shared, nullptr, xn, n);
+        return;
+    }
+    DeviceTensor logits = rows(m_routerLogits, n);
+    m_backend.matmul(xn, lw.router, nullptr, logits);
+    RouterParams rp;
+    rp.topK = s.numExpertsPerToken;
+    rp.scoring = s.routerScoring;
+    rp.normTopkProb = s.normTopkProb;
+    rp.routedScalingFactor = s.routedScalingFactor;
+    rp.numGroups = s.numExpertGroups;
+    rp.topkGroups = s.topkGroups;
+    const RoutingView routing = m_backend.routeTopK(logits, rp);
+    if (observer)
+        observer->routing(layer, routing);
+
+    MoeFfnParams mp;
+    mp.x = &xn;
+    mp.experts = &lw.experts;
+    mp.topK = s.numExpertsPerToken;
+    mp.out = &x; // routed experts add straight into the residual stream
+    m_backend.moeExperts(mp);
+    if (lw.shared.gate.data)
+        denseFfn(lw.shared, &lw.sharedExpertGate, xn, n);
+}
+
+void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
+                      float* logits)
+{
+    const ModelSpec& s = m_spec;
+    DeviceTensor x = rows(m_x, n);
+    m_backend.embed(m_weights.tokenEmbedding, tokens, n, x);
+    for (int64_t l = 0; l < s.numLayers; ++l) {
+        const LayerWeights& lw = m_weights.layers[size_t(l)];
+        attentionBlock(lw, cache, l, n);
+        ffnBlock(lw, l, n, observer);
+        if (observer) {
+            m_hostHidden.resize(size_t(n * s.hiddenSize));
+            m_backend.download(x, m_hostHidden.data(), x.bytes);
+            observer->afterLayer(l, m_hostHidden, n);
+        }
+    }
+    // Only the rows whose logits are wanted go through the final norm and the LM head.
+    const int64_t first = allLogits ? 0 : n - 1;
+    const int64_t count = n - first;
+    DeviceTensor last = m_x.rowsView(first, count);
+    DeviceTensor lastNormed = m_xn.rowsView(0, count);
+    m_backend.rmsNorm(last, m_weights.outputNorm, float(s.rmsNormEps), s.hiddenSize, lastNormed);
+    DeviceTensor out = m_logits.rowsView(0, count);
+    m_backend.matmul(lastNormed, m_weights.lmHead, nullptr, out);
+    m_backend.download(out, logits, out.bytes);
+    cache.commit(tokens, n);
+}
+
+} // namespace moe

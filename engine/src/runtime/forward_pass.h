@@ -1,0 +1,45 @@
+// Internal: one decoder forward over a batch of tokens, for every supported family.
+// Activations are allocated once for the largest batch; a step allocates nothing.
+#pragma once
+
+#include "kv_cache.h"
+#include "model_weights.h"
+
+#include "moe/engine.h"
+
+#include <vector>
+
+namespace moe {
+
+class ForwardPass {
+public:
+    ForwardPass(Backend& backend, const ModelSpec& spec, const ModelWeights& weights, int64_t maxBatch,
+                int64_t contextLength);
+    ~ForwardPass();
+    ForwardPass(const ForwardPass&) = delete;
+    ForwardPass& operator=(const ForwardPass&) = delete;
+
+    // Runs n ≤ maxBatch tokens at the cache's position and commits them. Leaves the
+    // logits of the last token (or of every token with allLogits) in `logits` (host).
+    void run(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
+             float* logits);
+    int64_t maxBatch() const { return m_maxBatch; }
+
+private:
+    void attentionBlock(const LayerWeights& lw, KvCache& cache, int64_t layer, int64_t n);
+    void ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, ForwardObserver* observer);
+    void denseFfn(const ExpertWeights& w, const DeviceTensor* gate, const DeviceTensor& xn, int64_t n);
+    DeviceTensor rows(const DeviceTensor& t, int64_t n) const { return t.rowsView(0, n); }
+
+    Backend& m_backend;
+    const ModelSpec& m_spec;
+    const ModelWeights& m_weights;
+    int64_t m_maxBatch;
+    // Activations [maxBatch, width].
+    DeviceTensor m_x, m_xn, m_q, m_k, m_v, m_attn, m_proj;
+    DeviceTensor m_routerLogits, m_ffnGate, m_ffnUp, m_ffnAct, m_ffnOut, m_sharedScale;
+    DeviceTensor m_logits;
+    std::vector<float> m_hostHidden; // observer copies only
+};
+
+} // namespace moe
