@@ -1,0 +1,173 @@
+// Memory read bandwidth probe: each thread streams its own slice of a large buffer
+// (first-touched by that thread, so pages sit on its NUMA node), all threads start
+// together, and the slowest thread's end closes the pass.
+#include "moe/bandwidth_probe.h"
+
+#include "moe/error.h"
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <thread>
+#include <vector>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MOE_PROBE_X86 1
+#endif
+
+namespace moe {
+namespace {
+
+constexpr uint64_t kMinBytes = uint64_t(256) << 20;
+constexpr uint64_t kChunk = 256; // bytes per loop iteration in both paths
+
+uint64_t readScalar(const uint8_t* p, uint64_t bytes)
+{
+    const auto* w = reinterpret_cast<const uint64_t*>(p);
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    for (uint64_t i = 0; i < bytes / 8; i += 32) {
+        for (int j = 0; j < 32; j += 4) {
+            a ^= w[i + j];
+            b ^= w[i + j + 1];
+            c ^= w[i + j + 2];
+            d ^= w[i + j + 3];
+        }
+    }
+    return a ^ b ^ c ^ d;
+}
+
+#ifdef MOE_PROBE_X86
+// Eight independent 32-byte loads per iteration keep enough requests in flight to
+// saturate the memory controller; XOR is the cheapest way to make them observable.
+__attribute__((target("avx2"))) uint64_t readAvx2(const uint8_t* p, uint64_t bytes)
+{
+    __m256i acc[8];
+    for (__m256i& a : acc)
+        a = _mm256_setzero_si256();
+    for (uint64_t off = 0; off < bytes; off += kChunk) {
+        const auto* v = reinterpret_cast<const __m256i*>(p + off);
+        for (int j = 0; j < 8; ++j)
+            acc[j] = _mm256_xor_si256(acc[j], _mm256_load_si256(v + j));
+    }
+    for (int j = 1; j < 8; ++j)
+        acc[0] = _mm256_xor_si256(acc[0], acc[j]);
+    alignas(32) uint64_t lanes[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc[0]);
+    return lanes[0] ^ lanes[1] ^ lanes[2] ^ lanes[3];
+}
+
+bool haveAvx2() { return __builtin_cpu_supports("avx2"); }
+#else
+uint64_t readAvx2(const uint8_t* p, uint64_t bytes) { return readScalar(p, bytes); }
+bool haveAvx2() { return false; }
+#endif
+
+uint64_t parseCacheSize(const std::string& text)
+{
+    // sysfs spells it "32768K" or "36M".
+    char* end = nullptr;
+    uint64_t v = std::strtoull(text.c_str(), &end, 10);
+    if (end && (*end == 'K' || *end == 'k'))
+        v <<= 10;
+    else if (end && (*end == 'M' || *end == 'm'))
+        v <<= 20;
+    return v;
+}
+
+struct AlignedBuffer {
+    explicit AlignedBuffer(uint64_t bytes)
+        : data(static_cast<uint8_t*>(std::aligned_alloc(4096, bytes)))
+    {
+        if (!data)
+            throw Error(ErrorCode::OutOfMemory, "", "bytes",
+                        "cannot allocate " + std::to_string(bytes) + " bytes for the bandwidth probe");
+    }
+    ~AlignedBuffer() { std::free(data); }
+    AlignedBuffer(const AlignedBuffer&) = delete;
+    AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+    uint8_t* data;
+};
+
+} // namespace
+
+uint64_t lastLevelCacheBytes()
+{
+    uint64_t best = 0;
+    for (int index = 0; index < 8; ++index) {
+        std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+        std::string text;
+        if (!(f >> text))
+            break;
+        best = std::max(best, parseCacheSize(text));
+    }
+#ifdef _SC_LEVEL3_CACHE_SIZE
+    if (best == 0) {
+        const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+        if (l3 > 0)
+            best = uint64_t(l3);
+    }
+#endif
+    return best;
+}
+
+BandwidthProbeResult probeMemoryBandwidth(const BandwidthProbeOptions& options)
+{
+    BandwidthProbeResult r;
+    r.threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    r.passes = std::max(1, options.passes);
+    r.avx2 = haveAvx2();
+    uint64_t bytes = options.bytes > 0 ? options.bytes : std::max(kMinBytes, 4 * lastLevelCacheBytes());
+    // Every thread gets a whole number of 4 KiB pages (a multiple of the loop's chunk).
+    const uint64_t perThread = std::max<uint64_t>(4096, (bytes / uint64_t(r.threads)) / 4096 * 4096);
+    r.bytes = perThread * uint64_t(r.threads);
+    AlignedBuffer buffer(r.bytes);
+
+    std::barrier sync(r.threads + 1);
+    std::atomic<uint64_t> sink{0};
+    std::vector<std::thread> workers;
+    workers.reserve(size_t(r.threads));
+    for (int t = 0; t < r.threads; ++t) {
+        workers.emplace_back([&, t] {
+            uint8_t* mine = buffer.data + perThread * uint64_t(t);
+            std::memset(mine, t + 1, perThread); // first touch on this thread's node
+            sync.arrive_and_wait();
+            uint64_t local = 0;
+            for (int pass = 0; pass < r.passes; ++pass) {
+                sync.arrive_and_wait(); // start together
+                local ^= r.avx2 ? readAvx2(mine, perThread) : readScalar(mine, perThread);
+                sync.arrive_and_wait(); // the pass ends when the slowest thread is done
+            }
+            sink.fetch_xor(local, std::memory_order_relaxed);
+        });
+    }
+    sync.arrive_and_wait(); // buffer initialised
+    double bestSeconds = 0;
+    for (int pass = 0; pass < r.passes; ++pass) {
+        sync.arrive_and_wait();
+        const auto t0 = std::chrono::steady_clock::now();
+        sync.arrive_and_wait();
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (pass == 0 || s < bestSeconds)
+            bestSeconds = s;
+    }
+    for (std::thread& w : workers)
+        w.join();
+    r.gbPerSecond = bestSeconds > 0 ? double(r.bytes) / bestSeconds / 1e9 : 0.0;
+    return r;
+}
+
+double measureMemoryBandwidth(int threads, uint64_t bytes)
+{
+    BandwidthProbeOptions o;
+    o.threads = threads;
+    o.bytes = bytes;
+    return probeMemoryBandwidth(o).gbPerSecond;
+}
+
+} // namespace moe
