@@ -39,7 +39,7 @@ public:
     {
         WeightView w = m_ctx.source.weight(tensor);
         checkShape(tensor, w.shape, Shape{expected});
-        std::vector<float> host(size_t(expected));
+        std::vector<float> host(static_cast<size_t>(expected));
         dequantizeRow(w.dtype, w.data, host.data(), size_t(expected));
         DeviceTensor t = m_ctx.backend.allocate(DType::F32, Shape{expected});
         m_ctx.backend.upload(host.data(), t, uint64_t(expected) * 4);
