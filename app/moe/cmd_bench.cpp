@@ -1,0 +1,254 @@
+// `moe bench` — prefill and decode speed of a model on this machine, set against the
+// memory-bandwidth roofline: decode reads every active weight once per token, so
+// bandwidth / active bytes per token bounds tokens per second.
+#include "cli_args.h"
+#include "cli_common.h"
+#include "commands.h"
+
+#include "moe/bandwidth_probe.h"
+#include "moe/engine.h"
+#include "moe/sampler.h"
+#include "moe/tokenizer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <sys/resource.h>
+#include <thread>
+
+namespace moecli {
+namespace {
+
+const char* const kUsage = R"(usage: moe bench -m PATH [--prompt N] [--gen N] [--threads T] [--repeat R] [--seed S] [--json]
+
+Measures prefill (N random prompt tokens in one pass) and decode (greedy, end-of-
+sequence ignored) speed, then compares decode with the memory-bandwidth roofline.
+
+Options:
+  -m, --model PATH        a .gguf file or a Hugging Face folder
+  --prompt N              prompt tokens (default 128)
+  --gen N                 decoded tokens (default 64)
+  --threads T             CPU threads (default: all cores)
+  --repeat R              runs; speeds are the median run (default 1)
+  --seed S                seed of the random prompt ids (default 0)
+  --probe-bytes B         bandwidth probe buffer (default: max(4 x LLC, 256 MiB))
+  --json                  print one JSON object (schema below)
+  -h, --help              show this help
+
+JSON schema:
+  {"model":    {"path", "name", "format", "architecture", "dtype", "random_weights",
+                "parameters_total", "parameters_active", "weight_bytes"},
+   "machine":  {"cpu", "logical_cpus", "threads", "backend",
+                "memory_bandwidth_gb_per_second", "bandwidth_probe_bytes"},
+   "settings": {"prompt_tokens", "gen_tokens", "repeat", "seed", "context"},
+   "prefill":  {"tokens_per_second", "seconds"},
+   "decode":   {"tokens_per_second", "seconds",
+                "latency_ms": {"mean", "p50", "p90", "p99"}},
+   "prefill_decode_ratio",            prefill tokens/s divided by decode tokens/s
+   "roofline": {"active_weight_bytes_per_token", "tokens_per_second", "decode_fraction"},
+   "peak_rss_bytes",
+   "runs":     [{"prefill_tokens_per_second", "decode_tokens_per_second"}, ...]}
+  Bandwidth is in 1e9 bytes per second; tokens_per_second of the roofline is
+  bandwidth / active_weight_bytes_per_token; decode_fraction = measured / roofline.
+)";
+
+using Clock = std::chrono::steady_clock;
+
+struct RunResult {
+    double prefillSeconds = 0;
+    double decodeSeconds = 0;
+    std::vector<double> latencies;
+};
+
+std::vector<int32_t> randomPrompt(int64_t n, int32_t vocab, uint64_t seed)
+{
+    // splitmix64: the same ids on every machine, so runs are comparable.
+    std::vector<int32_t> ids(static_cast<size_t>(n));
+    uint64_t s = seed;
+    for (int32_t& id : ids) {
+        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        id = int32_t((z ^ (z >> 31)) % uint64_t(vocab));
+    }
+    return ids;
+}
+
+RunResult runOnce(moe::Engine& engine, const std::vector<int32_t>& prompt, int64_t gen)
+{
+    RunResult r;
+    engine.reset();
+    auto t0 = Clock::now();
+    std::span<const float> logits = engine.forward(prompt);
+    r.prefillSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    int32_t token = moe::argmax(logits);
+    r.latencies.reserve(size_t(gen));
+    for (int64_t i = 0; i < gen; ++i) {
+        const auto s = Clock::now();
+        logits = engine.forward(std::span<const int32_t>(&token, 1));
+        token = moe::argmax(logits);
+        r.latencies.push_back(std::chrono::duration<double>(Clock::now() - s).count());
+    }
+    for (double l : r.latencies)
+        r.decodeSeconds += l;
+    return r;
+}
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const double rank = p / 100.0 * double(v.size() - 1);
+    const size_t lo = size_t(rank);
+    const size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (rank - double(lo));
+}
+
+double median(std::vector<double> v) { return percentile(std::move(v), 50); }
+
+// The type holding most weight bytes ("F16", "q4_0", ...): what a reader calls the model's dtype.
+std::string dominantType(const moe::ModelInfo& info)
+{
+    std::map<std::string, uint64_t> bytes;
+    for (const auto& t : info.tensors)
+        bytes[t.type] += t.bytes;
+    std::string best;
+    uint64_t most = 0;
+    for (const auto& [type, b] : bytes)
+        if (b > most) {
+            most = b;
+            best = type;
+        }
+    return best;
+}
+
+uint64_t peakRssBytes()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return uint64_t(u.ru_maxrss) * 1024; // Linux reports KiB
+}
+
+nlohmann::json benchJson(moe::Engine& engine, const std::vector<RunResult>& runs, const moe::BandwidthProbeResult& bw,
+                         const Args& a, int64_t promptN, int64_t gen)
+{
+    const moe::ModelInfo& info = engine.info();
+    const auto counts = info.spec.parameterCounts();
+    std::vector<double> prefillTps, decodeTps, latencies, prefillSec, decodeSec;
+    nlohmann::json runList = nlohmann::json::array();
+    for (const RunResult& r : runs) {
+        prefillTps.push_back(r.prefillSeconds > 0 ? double(promptN) / r.prefillSeconds : 0);
+        decodeTps.push_back(r.decodeSeconds > 0 ? double(gen) / r.decodeSeconds : 0);
+        prefillSec.push_back(r.prefillSeconds);
+        decodeSec.push_back(r.decodeSeconds);
+        latencies.insert(latencies.end(), r.latencies.begin(), r.latencies.end());
+        runList.push_back({{"prefill_tokens_per_second", prefillTps.back()}, {"decode_tokens_per_second", decodeTps.back()}});
+    }
+    double mean = 0;
+    for (double l : latencies)
+        mean += l;
+    mean = latencies.empty() ? 0 : mean / double(latencies.size());
+    const double decode = median(decodeTps), prefill = median(prefillTps);
+    const double rooflineTps = info.activeWeightBytesPerToken > 0 ? bw.gbPerSecond * 1e9 / double(info.activeWeightBytesPerToken) : 0;
+    return {
+        {"model", {{"path", info.path}, {"name", info.spec.name}, {"format", moe::modelFormatName(info.format)},
+                   {"architecture", info.spec.architecture}, {"dtype", dominantType(info)},
+                   {"random_weights", info.randomWeights}, {"parameters_total", counts.total},
+                   {"parameters_active", counts.active}, {"weight_bytes", info.weightBytes}}},
+        {"machine", {{"cpu", cpuModelName()}, {"logical_cpus", std::thread::hardware_concurrency()},
+                     {"threads", engine.backend().threadCount()}, {"backend", engine.backend().name()},
+                     {"memory_bandwidth_gb_per_second", bw.gbPerSecond}, {"bandwidth_probe_bytes", bw.bytes}}},
+        {"settings", {{"prompt_tokens", promptN}, {"gen_tokens", gen}, {"repeat", runs.size()},
+                      {"seed", a.uintValue("--seed", 0)}, {"context", engine.contextLength()}}},
+        {"prefill", {{"tokens_per_second", prefill}, {"seconds", median(prefillSec)}}},
+        {"decode", {{"tokens_per_second", decode}, {"seconds", median(decodeSec)},
+                    {"latency_ms", {{"mean", mean * 1e3}, {"p50", percentile(latencies, 50) * 1e3},
+                                    {"p90", percentile(latencies, 90) * 1e3}, {"p99", percentile(latencies, 99) * 1e3}}}}},
+        {"prefill_decode_ratio", decode > 0 ? prefill / decode : 0.0},
+        {"roofline", {{"active_weight_bytes_per_token", info.activeWeightBytesPerToken},
+                      {"tokens_per_second", rooflineTps}, {"decode_fraction", rooflineTps > 0 ? decode / rooflineTps : 0.0}}},
+        {"peak_rss_bytes", peakRssBytes()},
+        {"runs", runList},
+    };
+}
+
+void printText(const nlohmann::json& j)
+{
+    const auto& m = j["model"];
+    const auto& mc = j["machine"];
+    std::printf("model:     %s (%s, %s, %s)%s\n", m["name"].get<std::string>().c_str(), m["format"].get<std::string>().c_str(),
+                m["architecture"].get<std::string>().c_str(), m["dtype"].get<std::string>().c_str(),
+                m["random_weights"].get<bool>() ? " [random weights]" : "");
+    std::printf("machine:   %s, %u logical CPUs, %d threads used (%s)\n", mc["cpu"].get<std::string>().c_str(),
+                mc["logical_cpus"].get<unsigned>(), mc["threads"].get<int>(), mc["backend"].get<std::string>().c_str());
+    std::printf("bandwidth: %.1f GB/s (probe over %s)\n", mc["memory_bandwidth_gb_per_second"].get<double>(),
+                formatBytes(mc["bandwidth_probe_bytes"].get<uint64_t>()).c_str());
+    std::printf("prefill:   %.1f tokens/s (%lld tokens)\n", j["prefill"]["tokens_per_second"].get<double>(),
+                (long long)j["settings"]["prompt_tokens"].get<int64_t>());
+    const auto& lat = j["decode"]["latency_ms"];
+    std::printf("decode:    %.2f tokens/s (%lld tokens), latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n",
+                j["decode"]["tokens_per_second"].get<double>(), (long long)j["settings"]["gen_tokens"].get<int64_t>(),
+                lat["p50"].get<double>(), lat["p90"].get<double>(), lat["p99"].get<double>());
+    const auto& rl = j["roofline"];
+    std::printf("roofline:  %s active weights per token -> %.1f tokens/s; decode reaches %.1f %%\n",
+                formatBytes(rl["active_weight_bytes_per_token"].get<uint64_t>()).c_str(),
+                rl["tokens_per_second"].get<double>(), rl["decode_fraction"].get<double>() * 100.0);
+    std::printf("ratio:     prefill / decode = %.1f\n", j["prefill_decode_ratio"].get<double>());
+    std::printf("peak RSS:  %s\n", formatBytes(j["peak_rss_bytes"].get<uint64_t>()).c_str());
+}
+
+int run(const std::vector<std::string>& argList)
+{
+    const Args a = Args::parse(withCommonOptions({{"--model", "-m", true}, {"--prompt", "", true}, {"--gen", "", true},
+                                                  {"--threads", "", true}, {"--repeat", "", true}, {"--seed", "", true},
+                                                  {"--probe-bytes", "", true}, {"--json", "", false}}),
+                               argList);
+    if (a.has("--help")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (!a.has("--model"))
+        throw UsageError("-m PATH is required");
+    if (!a.positionals().empty())
+        throw UsageError("unexpected argument '" + a.positionals()[0] + "'");
+    const int64_t promptN = a.intValue("--prompt", 128, 1, 1 << 20);
+    const int64_t gen = a.intValue("--gen", 64, 1, 1 << 20);
+    const int64_t repeat = a.intValue("--repeat", 1, 1, 1000);
+    const std::string path = resolveModelPath(a.value("--model"));
+
+    const moe::ModelInfo probe = moe::inspectModel(path);
+    if (promptN + gen > probe.spec.maxContext)
+        throw UsageError("--prompt + --gen (" + std::to_string(promptN + gen) + ") exceeds the model's context of " +
+                         std::to_string(probe.spec.maxContext));
+    moe::EngineOptions options;
+    options.threads = int(a.intValue("--threads", 0, 0, 1024));
+    options.contextLength = promptN + gen;
+    options.maxBatch = std::max<int64_t>(promptN, 1);
+    auto engine = moe::Engine::load(path, options);
+    const int32_t vocab = std::min<int32_t>(int32_t(engine->spec().vocabSize), engine->tokenizer().vocabSize());
+    const std::vector<int32_t> prompt = randomPrompt(promptN, vocab, a.uintValue("--seed", 0));
+
+    std::vector<RunResult> runs;
+    for (int64_t i = 0; i < repeat; ++i)
+        runs.push_back(runOnce(*engine, prompt, gen));
+    moe::BandwidthProbeOptions bo;
+    bo.threads = engine->backend().threadCount();
+    bo.bytes = a.uintValue("--probe-bytes", 0);
+    const moe::BandwidthProbeResult bw = moe::probeMemoryBandwidth(bo);
+
+    const nlohmann::json j = benchJson(*engine, runs, bw, a, promptN, gen);
+    if (a.has("--json"))
+        std::printf("%s\n", dumpJson(j).c_str());
+    else
+        printText(j);
+    return 0;
+}
+
+} // namespace
+
+const Command kBenchCommand = {"bench", "measure prefill / decode speed against the memory-bandwidth roofline", kUsage,
+                               run};
+
+} // namespace moecli
