@@ -195,7 +195,7 @@ private:
     Vec swiglu(const Vec& xn, const std::string& gate, const std::string& up, const std::string& down, int64_t width) const
     {
         const Vec g = matVec(w(gate), xn, width), u = matVec(w(up), xn, width);
-        Vec a(size_t(width));
+        Vec a(static_cast<size_t>(width));
         for (int64_t i = 0; i < width; ++i)
             a[size_t(i)] = g[size_t(i)] / (1.0 + std::exp(-g[size_t(i)])) * u[size_t(i)];
         return matVec(w(down), a, m_spec.hiddenSize);
@@ -209,12 +209,12 @@ private:
         double mx = -1e300, sum = 0;
         for (double v : logits)
             mx = std::max(mx, v);
-        Vec p(size_t(E));
+        Vec p(static_cast<size_t>(E));
         for (int64_t e = 0; e < E; ++e)
             sum += (p[size_t(e)] = std::exp(logits[size_t(e)] - mx));
         for (double& v : p)
             v /= sum;
-        std::vector<int> order(size_t(E));
+        std::vector<int> order(static_cast<size_t>(E));
         for (int e = 0; e < int(E); ++e)
             order[size_t(e)] = e;
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
