@@ -1,0 +1,42 @@
+// compute/cpu_matmul.h — partitions matmuls over the thread pool.
+//
+// Several independent matmuls (the gate and up projections of every active expert)
+// can be issued as one batch, so decode pays one pool dispatch for all of them.
+// Work units are (job, block of output rows, chunk of tokens); each output element is
+// computed by exactly one unit with the same arithmetic whatever thread runs it.
+#pragma once
+
+#include "compute/gemm_kernels.h"
+#include "core/thread_pool.h"
+
+namespace moe {
+
+struct MatmulJob {
+    const float* x = nullptr;              // F32 [n, in], rows contiguous
+    const kern::ActQ8Block* xq = nullptr;  // x quantised [n, in / 32]; required for Q8_0 / Q4_0 weights
+    int64_t n = 0;
+    int64_t in = 0;
+    int64_t out = 0;
+    const void* w = nullptr;               // [out, in] of wtype
+    DType wtype = DType::F32;
+    const float* bias = nullptr;           // F32 [out] or null
+    float* y = nullptr;                    // F32 [n, out], overwritten
+};
+
+// Per-thread F32 tiles that prefill converts F16 / BF16 weight rows into.
+struct MatmulWorkspace {
+    float* tiles = nullptr;   // threadCount * tileFloats
+    size_t tileFloats = 0;
+};
+
+// Tile floats per thread for inputs up to maxIn wide.
+size_t matmulTileFloats(int64_t maxIn);
+
+void quantizeActivations(ThreadPool& pool, CpuSimd simd, const float* x, int64_t n, int64_t in,
+                         kern::ActQ8Block* xq);
+
+// At most kMaxMatmulJobs jobs per call; ws must hold tiles for the widest `in`.
+inline constexpr int kMaxMatmulJobs = 1024;
+void runMatmulJobs(ThreadPool& pool, CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob* jobs, int count);
+
+} // namespace moe

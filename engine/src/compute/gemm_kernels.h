@@ -1,0 +1,51 @@
+// compute/gemm_kernels.h — the register-tile kernels under every CPU matmul.
+//
+// A tile computes y[t * ldy + r] = dot(w row r, x row t) + bias[r] for r < rm, t < rn:
+// rm weight rows against rn activation rows, each weight vector loaded once per
+// k-step and used for all rn tokens. Decode uses rn = n (1..3), prefill loops tiles.
+// The per-element arithmetic (lane assignment, order of the k loop, final reduction)
+// does not depend on rm, rn or which thread runs the tile, so results are identical
+// for any thread count and any partitioning.
+//
+// Each entry point takes the SIMD level; the AVX2 versions live in the same files
+// under GCC target attributes (see cpu_features.h).
+#pragma once
+
+#include "compute/cpu_features.h"
+#include "moe/dtype.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace moe::kern {
+
+// Activations quantised for the integer dot products of Q8_0 / Q4_0 weights. Unlike
+// GGML's block_q8_0 the scale stays f32: x is quantised per call, never stored.
+struct ActQ8Block {
+    float d;
+    int8_t q[32];
+};
+static_assert(sizeof(ActQ8Block) == 36);
+
+inline constexpr int kFloatTileRows = 4;   // rm max for float weights
+inline constexpr int kFloatTileTokens = 3; // rn max: 12 accumulators + 4 weight vectors = 16 ymm
+inline constexpr int kQuantTileRows = 4;
+inline constexpr int kQuantTileTokens = 2;
+
+// Float weights (F32 / F16 / BF16) against F32 activations; k any length.
+void floatTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const float* x, int64_t ldx,
+               int64_t k, int rm, int rn, const float* bias, float* y, int64_t ldy);
+
+// Q8_0 / Q4_0 weights against quantised activations; nb = blocks per row (k / 32).
+void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const ActQ8Block* x, int64_t ldxBlocks,
+               int64_t nb, int rm, int rn, const float* bias, float* y, int64_t ldy);
+
+// rows x k weights of any dtype -> F32 [rows, k] (prefill converts a tile once, then
+// reuses it for every token).
+void convertRowsToF32(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, int64_t rows, int64_t k,
+                      float* dst);
+
+// One activation row (k a multiple of 32) -> k / 32 blocks.
+void quantizeActRow(CpuSimd simd, const float* x, int64_t k, ActQ8Block* dst);
+
+} // namespace moe::kern

@@ -1,0 +1,212 @@
+// Q8_0 / Q4_0 weight tiles: integer dot products against activations quantised to
+// 8 bits per 32-block, as GGML does (the weight stays in its file layout).
+#include "compute/gemm_kernels.h"
+#include "compute/simd_avx2.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace moe::kern {
+
+namespace {
+
+// ---- scalar path ----
+
+inline int weightAt(DType t, const uint8_t* block, int j)
+{
+    if (t == DType::Q8_0)
+        return reinterpret_cast<const BlockQ8_0*>(block)->q[j];
+    const auto* b = reinterpret_cast<const BlockQ4_0*>(block);
+    const uint8_t byte = b->q[j & 15];
+    return int(j < 16 ? (byte & 0x0f) : (byte >> 4)) - 8;
+}
+
+void quantTileScalar(DType wtype, const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ldxb, int64_t nb,
+                     int rm, int rn, const float* bias, float* y, int64_t ldy)
+{
+    const size_t blockBytes = size_t(dtypeInfo(wtype).blockBytes);
+    for (int r = 0; r < rm; ++r)
+        for (int t = 0; t < rn; ++t) {
+            float acc = 0.f;
+            for (int64_t b = 0; b < nb; ++b) {
+                const uint8_t* wb = w + size_t(r) * wrb + size_t(b) * blockBytes;
+                uint16_t dBits;
+                std::memcpy(&dBits, wb, 2); // both block types start with the f16 scale
+                const ActQ8Block& xb = x[t * ldxb + b];
+                int32_t isum = 0;
+                for (int j = 0; j < 32; ++j)
+                    isum += weightAt(wtype, wb, j) * int32_t(xb.q[j]);
+                acc += f16ToF32(dBits) * xb.d * float(isum);
+            }
+            y[t * ldy + r] = acc + (bias ? bias[r] : 0.f);
+        }
+}
+
+void quantizeActRowScalar(const float* x, int64_t k, ActQ8Block* dst)
+{
+    for (int64_t b = 0; b < k / 32; ++b) {
+        const float* xb = x + b * 32;
+        float amax = 0.f;
+        for (int j = 0; j < 32; ++j)
+            amax = std::max(amax, std::fabs(xb[j]));
+        const float id = amax != 0.f ? 127.f / amax : 0.f;
+        dst[b].d = amax / 127.f;
+        for (int j = 0; j < 32; ++j)
+            dst[b].q[j] = int8_t(std::nearbyint(xb[j] * id)); // ties to even, as _mm256_round_ps
+    }
+}
+
+} // namespace
+
+#if MOE_HAVE_AVX2_PATH
+MOE_AVX2_BEGIN
+namespace {
+
+struct LoadQ8 {
+    using Block = BlockQ8_0;
+    static __m256i load(const Block* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b->q)); }
+};
+struct LoadQ4 {
+    using Block = BlockQ4_0;
+    // Low nibbles are elements 0..15, high nibbles 16..31 (GGML order); centre on zero.
+    static __m256i load(const Block* b)
+    {
+        const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b->q));
+        const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+        const __m256i nib = _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+        return _mm256_sub_epi8(nib, _mm256_set1_epi8(8));
+    }
+};
+
+inline float hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// Signed x signed int8 dot of 32 pairs as 8 f32 lane sums. maddubs wants unsigned x
+// signed, so move w's sign onto x (llama.cpp's trick); |w| <= 128 and |x| <= 127 keep
+// the 16-bit pair sums below saturation.
+inline __m256 dot32(__m256i w, __m256i x)
+{
+    const __m256i absW = _mm256_sign_epi8(w, w);
+    const __m256i signedX = _mm256_sign_epi8(x, w);
+    const __m256i pairs = _mm256_maddubs_epi16(absW, signedX);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+template <class WL, int RM, int RN>
+void quantTileAvx2(const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ldxb, int64_t nb, const float* bias,
+                   float* y, int64_t ldy)
+{
+    using Block = typename WL::Block;
+    __m256 acc[RM][RN];
+#pragma GCC unroll 4
+    for (int r = 0; r < RM; ++r)
+#pragma GCC unroll 2
+        for (int t = 0; t < RN; ++t)
+            acc[r][t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+        __m256i wq[RM];
+        float dw[RM];
+#pragma GCC unroll 4
+        for (int r = 0; r < RM; ++r) {
+            const Block* blk = reinterpret_cast<const Block*>(w + size_t(r) * wrb) + b;
+            wq[r] = WL::load(blk);
+            dw[r] = _cvtsh_ss(blk->d);
+        }
+#pragma GCC unroll 2
+        for (int t = 0; t < RN; ++t) {
+            const ActQ8Block& xb = x[t * ldxb + b];
+            const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+#pragma GCC unroll 4
+            for (int r = 0; r < RM; ++r)
+                acc[r][t] = _mm256_fmadd_ps(dot32(wq[r], xv), _mm256_set1_ps(dw[r] * xb.d), acc[r][t]);
+        }
+    }
+    for (int r = 0; r < RM; ++r)
+        for (int t = 0; t < RN; ++t)
+            y[t * ldy + r] = hsum(acc[r][t]) + (bias ? bias[r] : 0.f);
+}
+
+template <class WL>
+void quantTileAvx2Dispatch(const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ldxb, int64_t nb, int rm,
+                           int rn, const float* bias, float* y, int64_t ldy)
+{
+#define MOE_TILE(RM, RN)                                                                                     \
+    case RM * 8 + RN:                                                                                          \
+        return quantTileAvx2<WL, RM, RN>(w, wrb, x, ldxb, nb, bias, y, ldy);
+    switch (rm * 8 + rn) {
+        MOE_TILE(1, 1) MOE_TILE(1, 2)
+        MOE_TILE(2, 1) MOE_TILE(2, 2)
+        MOE_TILE(3, 1) MOE_TILE(3, 2)
+        MOE_TILE(4, 1) MOE_TILE(4, 2)
+    default:
+        return;
+    }
+#undef MOE_TILE
+}
+
+void quantizeActRowAvx2(const float* x, int64_t k, ActQ8Block* dst)
+{
+    const __m256 signBit = _mm256_set1_ps(-0.f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int64_t b = 0; b < k / 32; ++b) {
+        const float* xb = x + b * 32;
+        __m256 v[4];
+        __m256 amax = _mm256_setzero_ps();
+        for (int i = 0; i < 4; ++i) {
+            v[i] = _mm256_loadu_ps(xb + 8 * i);
+            amax = _mm256_max_ps(amax, _mm256_andnot_ps(signBit, v[i]));
+        }
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_movehdup_ps(m));
+        const float maxAbs = _mm_cvtss_f32(m);
+        dst[b].d = maxAbs / 127.f;
+        const __m256 id = _mm256_set1_ps(maxAbs != 0.f ? 127.f / maxAbs : 0.f);
+        __m256i q[4];
+        for (int i = 0; i < 4; ++i)
+            q[i] = _mm256_cvtps_epi32(
+                _mm256_round_ps(_mm256_mul_ps(v[i], id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        // packs work per 128-bit lane; the permute restores element order.
+        const __m256i q01 = _mm256_packs_epi32(q[0], q[1]);
+        const __m256i q23 = _mm256_packs_epi32(q[2], q[3]);
+        const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(q01, q23), order);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst[b].q), bytes);
+    }
+}
+
+} // namespace
+MOE_AVX2_END
+#endif
+
+void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const ActQ8Block* x, int64_t ldxBlocks,
+               int64_t nb, int rm, int rn, const float* bias, float* y, int64_t ldy)
+{
+    const auto* wb = static_cast<const uint8_t*>(w);
+#if MOE_HAVE_AVX2_PATH
+    if (simd == CpuSimd::Avx2) {
+        if (wtype == DType::Q8_0)
+            return quantTileAvx2Dispatch<LoadQ8>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        return quantTileAvx2Dispatch<LoadQ4>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+    }
+#endif
+    (void)simd;
+    quantTileScalar(wtype, wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+}
+
+void quantizeActRow(CpuSimd simd, const float* x, int64_t k, ActQ8Block* dst)
+{
+#if MOE_HAVE_AVX2_PATH
+    if (simd == CpuSimd::Avx2)
+        return quantizeActRowAvx2(x, k, dst);
+#endif
+    (void)simd;
+    quantizeActRowScalar(x, k, dst);
+}
+
+} // namespace moe::kern
