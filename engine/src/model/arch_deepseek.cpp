@@ -114,6 +114,7 @@ void addHfFields(nlohmann::json& c, const ModelSpec& s)
     c["v_head_dim"] = s.vHeadDim;
     c["scoring_func"] = s.routerScoring == RouterScoring::Sigmoid ? "sigmoid" : "softmax";
     c["norm_topk_prob"] = s.normTopkProb;
+    c["topk_method"] = s.routerBiasForSelection ? "noaux_tc" : "group_limited_greedy";
     c["intermediate_size"] = s.intermediateSize;
 }
 
