@@ -21,6 +21,8 @@
 
 namespace moe {
 
+namespace detail { class ByteCursor; }
+
 enum class GgufType : uint32_t {
     Uint8 = 0, Int8 = 1, Uint16 = 2, Int16 = 3, Uint32 = 4, Int32 = 5, Float32 = 6,
     Bool = 7, String = 8, Array = 9, Uint64 = 10, Int64 = 11, Float64 = 12,
@@ -65,7 +67,9 @@ public:
 
     const std::vector<std::pair<std::string, GgufValue>>& metadata() const { return m_metadata; }
     const GgufValue* find(std::string_view key) const;
-    // Typed lookups: the get* forms throw MissingField / BadValue naming the key.
+    // Typed lookups: find* return nullopt when the key is absent; both forms throw
+    // BadValue naming the key when it holds another type (a silent default would hide a
+    // broken file), and get* throw MissingField when it is absent.
     std::optional<int64_t> findInt(std::string_view key) const;
     std::optional<double> findFloat(std::string_view key) const; // ints convert too
     std::optional<std::string> findString(std::string_view key) const;
@@ -88,6 +92,8 @@ public:
 private:
     GgufFile() = default;
     void parse();
+    void parseTensorInfos(detail::ByteCursor& c, uint64_t tensorCount);
+    void placeTensors(const std::vector<uint64_t>& relOffsets);
 
     std::string m_path;
     MappedFile m_file;              // empty when parsed from memory

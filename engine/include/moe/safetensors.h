@@ -34,6 +34,8 @@ public:
 private:
     SafetensorsFile() = default;
     void parse();
+    void parseUserMetadata(const nlohmann::json& value);
+    TensorEntry parseEntry(const std::string& name, const nlohmann::json& value, uint64_t& begin) const;
 
     std::string m_path;
     MappedFile m_file;
