@@ -56,7 +56,7 @@ public:
         if (p.stage != m_stage) {
             finishLine();
             m_stage = p.stage;
-            m_lastTenth = -1;
+            m_lastQuarter = -1;
             if (p.tensorsTotal == 0) {
                 std::fprintf(stderr, "%s...\n", p.stage.c_str());
                 return;
@@ -64,16 +64,16 @@ public:
         }
         if (p.tensorsTotal == 0)
             return;
-        const int tenth = int(p.tensorsDone * 10 / p.tensorsTotal);
+        const int quarter = int(p.tensorsDone * 4 / p.tensorsTotal);
         if (m_tty) {
             std::fprintf(stderr, "\r%-12s %llu/%llu tensors, %s", p.stage.c_str(), (unsigned long long)p.tensorsDone,
                          (unsigned long long)p.tensorsTotal, formatBytes(p.bytesDone).c_str());
             m_open = true;
-        } else if (tenth != m_lastTenth) { // logs and pipes: one line per 10 %
+        } else if (quarter != m_lastQuarter) { // logs and pipes: one line per 25 %
             std::fprintf(stderr, "%-12s %llu/%llu tensors, %s\n", p.stage.c_str(), (unsigned long long)p.tensorsDone,
                          (unsigned long long)p.tensorsTotal, formatBytes(p.bytesDone).c_str());
         }
-        m_lastTenth = tenth;
+        m_lastQuarter = quarter;
         std::fflush(stderr);
     }
 
@@ -88,7 +88,7 @@ private:
     bool m_quiet;
     bool m_tty;
     bool m_open = false;
-    int m_lastTenth = -1;
+    int m_lastQuarter = -1;
     std::string m_stage;
 };
 

@@ -21,7 +21,7 @@ const std::vector<ModelPreset>& modelPresets()
         {"tiny", 64, 2, 4, 2, 16, 4, 2, 128, 128, 512, 512, 0, DType::F32},
         {"small", 256, 4, 8, 4, 32, 8, 2, 512, 512, 2048, 2048, 0, DType::F32},
         // ~1.0 B parameters (0.83 B in experts): big enough that decode is memory bound.
-        {"bench", 2048, 12, 16, 4, 128, 8, 2, 1408, 1408, 16384, 4096, uint64_t(1) << 30, DType::F16},
+        {"bench", 2048, 12, 16, 4, 128, 8, 2, 1408, 1408, 16384, 4096, uint64_t(512) << 20, DType::F16},
     };
     return presets;
 }
@@ -48,7 +48,7 @@ ModelSpec makeModelSpec(const std::string& architecture, const ModelPreset& p)
                     "make-model cannot build '" + architecture + "' (choose mixtral, qwen2moe, qwen3moe or olmoe)");
     ModelSpec s;
     s.architecture = architecture;
-    s.name = "moe-workbench-" + p.name + "-" + architecture + " (random weights)";
+    s.name = "moe-workbench-" + p.name + "-" + architecture; // displays add the random-weights label
     s.vocabSize = p.vocabSize;
     s.hiddenSize = p.hiddenSize;
     s.numLayers = p.numLayers;
