@@ -4,6 +4,7 @@
 
 #include "model/model_maker_detail.h"
 #include "moe/architecture.h"
+#include "moe/bandwidth_probe.h"
 #include "moe/engine.h"
 #include "moe/error.h"
 #include "moe/gguf.h"
@@ -252,6 +253,21 @@ private slots:
             const int64_t total = s.parameterCounts().total;
             QVERIFY2(total > 900'000'000 && total < 1'400'000'000, arch.c_str());
         }
+    }
+
+    // The probe lives with make-model's owner; a smoke test keeps it honest (the figure
+    // itself is machine-dependent and reported by `moe bench`, not asserted).
+    void bandwidthProbeMeasuresSomething()
+    {
+        BandwidthProbeOptions o;
+        o.threads = 2;
+        o.bytes = uint64_t(16) << 20;
+        o.passes = 2;
+        const BandwidthProbeResult r = probeMemoryBandwidth(o);
+        QVERIFY(r.gbPerSecond > 0.1);
+        QCOMPARE(r.threads, 2);
+        QVERIFY(r.bytes >= (uint64_t(16) << 20) - 8192 && r.bytes <= (uint64_t(16) << 20));
+        QVERIFY(measureMemoryBandwidth(1, uint64_t(4) << 20) > 0.1);
     }
 
     void rngIsPortable()

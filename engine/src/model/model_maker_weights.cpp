@@ -44,9 +44,9 @@ float MakerRng::normal()
         m_haveSpare = false;
         return m_spare;
     }
-    // 1 - u keeps log() away from 0. std::log/sqrt/cos/sin are correctly rounded enough
-    // in glibc and musl for doubles; rounding the result to float hides the last-ulp
-    // differences that remain between libms.
+    // 1 - u keeps log() away from 0. The uniforms are bit-exact everywhere; log/sin/cos
+    // may differ in the last double ulp between libms, which rounding to float hides in
+    // all but vanishingly rare cases (sqrt is exact by IEEE).
     const double u1 = 1.0 - uniform();
     const double u2 = uniform();
     const double r = std::sqrt(-2.0 * std::log(u1));
