@@ -88,8 +88,17 @@ void floatTileAvx2(DType wtype, const uint8_t* w, size_t wrb, const float* x, in
 #pragma GCC unroll 3
         for (int t = 0; t < RN; ++t)
             acc[r][t] = _mm256_setzero_ps();
+    // Weight rows are short streams (4 KiB for an F16 row of 2048): the hardware
+    // prefetcher barely ramps up before a stream ends, so fetch the next RM rows (they
+    // follow ours in memory) at the pace we consume our own.
+    const uint8_t* next = w + RM * wrb;
+    const size_t nextStep = size_t(RM) * (wtype == DType::F32 ? 4 : 2); // bytes per element of ours
     int64_t i = 0;
     for (; i + 8 <= k; i += 8) {
+        const uint8_t* pf = next + size_t(i) * nextStep;
+        _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
+        if (nextStep * 8 > 64)
+            _mm_prefetch(reinterpret_cast<const char*>(pf + 64), _MM_HINT_T0);
         __m256 wv[RM];
 #pragma GCC unroll 4
         for (int r = 0; r < RM; ++r)

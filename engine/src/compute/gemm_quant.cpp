@@ -109,7 +109,12 @@ void quantTileAvx2(const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ld
 #pragma GCC unroll 2
         for (int t = 0; t < RN; ++t)
             acc[r][t] = _mm256_setzero_ps();
+    // Prefetch the next RM rows as we go (see gemm_float.cpp: short row streams).
+    const uint8_t* next = w + RM * wrb;
     for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* pf = next + size_t(b) * RM * sizeof(Block);
+        for (size_t off = 0; off < RM * sizeof(Block); off += 64)
+            _mm_prefetch(reinterpret_cast<const char*>(pf + off), _MM_HINT_T0);
         __m256i wq[RM];
         float dw[RM];
 #pragma GCC unroll 4
