@@ -1,6 +1,9 @@
 #include "compute/cpu_features.h"
 
 #include <atomic>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 
@@ -11,7 +14,11 @@ bool cpuSupportsAvx2()
 #if defined(__x86_64__) || defined(__i386__)
     static const bool supported = [] {
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        // F16C (CPUID.1:ECX bit 29) is read directly: clang's __builtin_cpu_supports
+        // does not know the name.
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
     }();
     return supported;
 #else
