@@ -10,6 +10,7 @@
 #include "moe/backend.h"
 #include "moe/model_spec.h"
 #include "moe/sampler.h"
+#include "moe/telemetry.h"
 
 #include <atomic>
 #include <cstdint>
@@ -64,6 +65,9 @@ struct EngineOptions {
     std::function<void(const LoadProgress&)> onProgress;
     const std::atomic<bool>* cancel = nullptr; // load throws Error(Cancelled) when set
     bool prefault = true;          // touch every weight page during load (progress + no first-token stall)
+    bool telemetry = true;         // record routing and stage timings per step (see telemetry.h)
+    double capacityFactor = 1.25;  // for the overflow share in the imbalance figures
+    int64_t routingHistoryTokens = 4096; // per-token routing kept for the per-token view
 };
 
 // Observes hidden states for tests and the scalar reference (called per layer; never in
@@ -124,6 +128,12 @@ public:
     std::span<const float> logitsOf(int64_t i) const;
     void setObserver(ForwardObserver* observer);
 
+    // Telemetry: every forward call publishes one StepTelemetry snapshot to this bus
+    // (when EngineOptions::telemetry is on). Subscribe from any thread.
+    TelemetryBus& telemetry();
+    // Per-token routing of the last `maxTokens` tokens in the cache, oldest first.
+    std::vector<TokenRouting> routingHistory(size_t maxTokens) const;
+
     // Feeds the prompt (reusing the cached prefix), then samples until EOS, a stop
     // string, maxTokens, the context end or cancellation.
     GenerationResult generate(std::span<const int32_t> prompt, const SamplingParams& params,
@@ -131,6 +141,8 @@ public:
 
 private:
     Engine();
+    // Sampling happens between two forward calls; its time is counted in the next step.
+    void setPendingSamplingSeconds(double seconds);
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -4,6 +4,7 @@
 #include "kv_cache.h"
 #include "model_files.h"
 #include "model_weights.h"
+#include "telemetry_recorder.h"
 
 #include "moe/architecture.h"
 #include "moe/error.h"
@@ -28,6 +29,9 @@ struct Engine::Impl {
     std::vector<float> lastLogits;  // [vocab]
     std::vector<float> allLogits;   // [n, vocab] of the last forward(allLogits=true)
     ForwardObserver* observer = nullptr;
+    TelemetryBus bus;
+    std::unique_ptr<TelemetryRecorder> recorder;
+    double pendingSamplingSeconds = 0; // set by generate(), counted in the next step
 
     ~Impl()
     {
@@ -76,6 +80,9 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     d.cache = std::make_unique<KvCache>(*d.backend, spec.numLayers, d.contextLength, spec.numKvHeads * spec.headDim);
     d.pass = std::make_unique<ForwardPass>(*d.backend, spec, d.weights, maxBatch, d.contextLength);
     d.lastLogits.resize(size_t(spec.vocabSize));
+    if (options.telemetry)
+        d.recorder = std::make_unique<TelemetryRecorder>(spec, options.capacityFactor,
+                                                         size_t(std::max<int64_t>(options.routingHistoryTokens, 1)));
     return engine;
 }
 
@@ -86,9 +93,21 @@ Backend& Engine::backend() { return *m_impl->backend; }
 int64_t Engine::contextLength() const { return m_impl->contextLength; }
 int64_t Engine::position() const { return m_impl->cache->position(); }
 std::span<const int32_t> Engine::cachedTokens() const { return m_impl->cache->tokens(); }
-void Engine::reset() { m_impl->cache->truncate(0); }
-void Engine::truncate(int64_t keep) { m_impl->cache->truncate(keep); }
+void Engine::reset() { truncate(0); }
+void Engine::setPendingSamplingSeconds(double s) { m_impl->pendingSamplingSeconds = s; }
+void Engine::truncate(int64_t keep)
+{
+    m_impl->cache->truncate(keep);
+    if (m_impl->recorder)
+        m_impl->recorder->truncateHistory(m_impl->cache->position());
+}
 void Engine::setObserver(ForwardObserver* observer) { m_impl->observer = observer; }
+TelemetryBus& Engine::telemetry() { return m_impl->bus; }
+
+std::vector<TokenRouting> Engine::routingHistory(size_t maxTokens) const
+{
+    return m_impl->recorder ? m_impl->recorder->history(maxTokens) : std::vector<TokenRouting>{};
+}
 
 std::span<const float> Engine::forward(std::span<const int32_t> tokens, bool allLogits)
 {
@@ -110,7 +129,15 @@ std::span<const float> Engine::forward(std::span<const int32_t> tokens, bool all
     for (size_t first = 0; first < tokens.size(); first += size_t(chunk)) {
         const int64_t n = std::min<int64_t>(chunk, int64_t(tokens.size() - first));
         float* out = allLogits ? d.allLogits.data() + first * size_t(vocab) : d.lastLogits.data();
-        d.pass->run(*d.cache, tokens.data() + first, n, allLogits, d.observer, out);
+        TelemetryRecorder* rec = d.recorder.get();
+        if (rec) {
+            rec->begin(tokens.data() + first, n, d.cache->position(), tokens.size() > 1);
+            rec->addStageSeconds(Stage::Sampling, d.pendingSamplingSeconds);
+            d.pendingSamplingSeconds = 0;
+        }
+        d.pass->run(*d.cache, tokens.data() + first, n, allLogits, d.observer, rec, out);
+        if (rec)
+            d.bus.publish(rec->finish(d.cache->position(), d.contextLength, d.cache->bytes()));
     }
     if (allLogits)
         std::copy_n(d.allLogits.end() - vocab, vocab, d.lastLogits.begin());

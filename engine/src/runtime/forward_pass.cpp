@@ -117,27 +117,38 @@ void ForwardPass::denseFfn(const ExpertWeights& w, const DeviceTensor* gate, con
     }
 }
 
-void ForwardPass::ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, ForwardObserver* observer)
+void ForwardPass::ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, ForwardObserver* observer,
+                           TelemetryRecorder* recorder)
 {
     const ModelSpec& s = m_spec;
     DeviceTensor x = rows(m_x, n), xn = rows(m_xn, n);
-    m_backend.rmsNorm(x, lw.ffnNorm, float(s.rmsNormEps), s.hiddenSize, xn);
     if (!lw.moe) {
+        StageTimer timer(recorder, Stage::Experts);
+        m_backend.rmsNorm(x, lw.ffnNorm, float(s.rmsNormEps), s.hiddenSize, xn);
         denseFfn(lw.shared, nullptr, xn, n);
         return;
     }
-    DeviceTensor logits = rows(m_routerLogits, n);
-    m_backend.matmul(xn, lw.router, nullptr, logits);
-    RouterParams rp;
-    rp.topK = s.numExpertsPerToken;
-    rp.scoring = s.routerScoring;
-    rp.normTopkProb = s.normTopkProb;
-    rp.routedScalingFactor = s.routedScalingFactor;
-    rp.numGroups = s.numExpertGroups;
-    rp.topkGroups = s.topkGroups;
-    const RoutingView routing = m_backend.routeTopK(logits, rp);
+    RoutingView routing;
+    {
+        StageTimer timer(recorder, Stage::Router);
+        m_backend.rmsNorm(x, lw.ffnNorm, float(s.rmsNormEps), s.hiddenSize, xn);
+        DeviceTensor logits = rows(m_routerLogits, n);
+        m_backend.matmul(xn, lw.router, nullptr, logits);
+        RouterParams rp;
+        rp.topK = s.numExpertsPerToken;
+        rp.scoring = s.routerScoring;
+        rp.normTopkProb = s.normTopkProb;
+        rp.routedScalingFactor = s.routedScalingFactor;
+        rp.numGroups = s.numExpertGroups;
+        rp.topkGroups = s.topkGroups;
+        routing = m_backend.routeTopK(logits, rp);
+    }
+    // Hook point: every routing choice is counted before the experts run.
+    if (recorder)
+        recorder->recordRouting(layer, routing);
     if (observer)
         observer->routing(layer, routing);
+    StageTimer timer(recorder, Stage::Experts);
 
     MoeFfnParams mp;
     mp.x = &xn;
@@ -150,15 +161,18 @@ void ForwardPass::ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, For
 }
 
 void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
-                      float* logits)
+                      TelemetryRecorder* recorder, float* logits)
 {
     const ModelSpec& s = m_spec;
     DeviceTensor x = rows(m_x, n);
     m_backend.embed(m_weights.tokenEmbedding, tokens, n, x);
     for (int64_t l = 0; l < s.numLayers; ++l) {
         const LayerWeights& lw = m_weights.layers[size_t(l)];
-        attentionBlock(lw, cache, l, n);
-        ffnBlock(lw, l, n, observer);
+        {
+            StageTimer timer(recorder, Stage::Attention);
+            attentionBlock(lw, cache, l, n);
+        }
+        ffnBlock(lw, l, n, observer, recorder);
         if (observer) {
             m_hostHidden.resize(size_t(n * s.hiddenSize));
             m_backend.download(x, m_hostHidden.data(), x.bytes);
@@ -166,6 +180,7 @@ void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all
         }
     }
     // Only the rows whose logits are wanted go through the final norm and the LM head.
+    StageTimer timer(recorder, Stage::Other);
     const int64_t first = allLogits ? 0 : n - 1;
     const int64_t count = n - first;
     DeviceTensor last = m_x.rowsView(first, count);

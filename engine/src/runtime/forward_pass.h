@@ -4,6 +4,7 @@
 
 #include "kv_cache.h"
 #include "model_weights.h"
+#include "telemetry_recorder.h"
 
 #include "moe/engine.h"
 
@@ -21,13 +22,15 @@ public:
 
     // Runs n ≤ maxBatch tokens at the cache's position and commits them. Leaves the
     // logits of the last token (or of every token with allLogits) in `logits` (host).
+    // `recorder` (may be null) receives the routing and stage timings of this step.
     void run(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
-             float* logits);
+             TelemetryRecorder* recorder, float* logits);
     int64_t maxBatch() const { return m_maxBatch; }
 
 private:
     void attentionBlock(const LayerWeights& lw, KvCache& cache, int64_t layer, int64_t n);
-    void ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, ForwardObserver* observer);
+    void ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, ForwardObserver* observer,
+                  TelemetryRecorder* recorder);
     void denseFfn(const ExpertWeights& w, const DeviceTensor* gate, const DeviceTensor& xn, int64_t n);
     DeviceTensor rows(const DeviceTensor& t, int64_t n) const { return t.rowsView(0, n); }
 

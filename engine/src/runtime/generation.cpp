@@ -108,7 +108,9 @@ GenerationResult Engine::generate(std::span<const int32_t> prompt, const Samplin
         }
         if (callbacks.onLogits)
             callbacks.onLogits(logits);
+        const auto sampleStart = Clock::now();
         const int32_t token = sampler.sample(logits, history);
+        setPendingSamplingSeconds(secondsSince(sampleStart));
         if (!params.ignoreEos && (tok.isEos(token) || std::count(spec().eosTokenIds.begin(), spec().eosTokenIds.end(), token))) {
             result.stop = GenerationResult::Stop::Eos;
             break;
