@@ -19,5 +19,6 @@ extern const Command kGenerateCommand;
 extern const Command kChatCommand;
 extern const Command kMakeModelCommand;
 extern const Command kBenchCommand;
+extern const Command kPlanCommand;
 
 } // namespace moecli
