@@ -20,5 +20,6 @@ extern const Command kChatCommand;
 extern const Command kMakeModelCommand;
 extern const Command kBenchCommand;
 extern const Command kPlanCommand;
+extern const Command kProfileCommand;
 
 } // namespace moecli

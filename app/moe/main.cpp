@@ -17,7 +17,7 @@ using moecli::Command;
 const Command* const kCommands[] = {
     &moecli::kInfoCommand,      &moecli::kTokenizeCommand, &moecli::kGenerateCommand,
     &moecli::kChatCommand,      &moecli::kMakeModelCommand, &moecli::kBenchCommand,
-    &moecli::kPlanCommand,
+    &moecli::kPlanCommand,     &moecli::kProfileCommand,
 };
 
 void printHelp(FILE* out)

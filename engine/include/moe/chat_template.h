@@ -59,4 +59,17 @@ std::string renderChat(const std::string& templ, const std::vector<ChatMessage>&
 std::string renderPlainChat(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
                             const std::string& bosToken = {});
 
+class Tokenizer;
+
+// A conversation rendered with a tokenizer's own template, or with the plain layout when
+// the model has no template or one we cannot render (then `usedFallback` is set and
+// `fallbackReason` holds the technical detail; the caller phrases the notice).
+struct RenderedChat {
+    std::string text;
+    bool usedFallback = false;
+    std::string fallbackReason; // empty: the model has no template
+};
+RenderedChat renderChatWithTokenizer(const Tokenizer& tokenizer, const std::vector<ChatMessage>& messages,
+                                     bool addGenerationPrompt);
+
 } // namespace moe
