@@ -33,6 +33,7 @@ Options:
   --repeat R              runs; speeds are the median run (default 1)
   --seed S                seed of the random prompt ids (default 0)
   --probe-bytes B         bandwidth probe buffer (default: max(4 x LLC, 256 MiB))
+  --no-telemetry          switch routing telemetry off (to measure its overhead)
   --json                  print one JSON object (schema below)
   -h, --help              show this help
 
@@ -41,7 +42,7 @@ JSON schema:
                 "parameters_total", "parameters_active", "weight_bytes"},
    "machine":  {"cpu", "logical_cpus", "threads", "backend",
                 "memory_bandwidth_gb_per_second", "bandwidth_probe_bytes"},
-   "settings": {"prompt_tokens", "gen_tokens", "repeat", "seed", "context"},
+   "settings": {"prompt_tokens", "gen_tokens", "repeat", "seed", "context", "telemetry"},
    "prefill":  {"tokens_per_second", "seconds"},
    "decode":   {"tokens_per_second", "seconds",
                 "latency_ms": {"mean", "p50", "p90", "p99"}},
@@ -161,7 +162,8 @@ nlohmann::json benchJson(moe::Engine& engine, const std::vector<RunResult>& runs
                      {"threads", engine.backend().threadCount()}, {"backend", engine.backend().name()},
                      {"memory_bandwidth_gb_per_second", bw.gbPerSecond}, {"bandwidth_probe_bytes", bw.bytes}}},
         {"settings", {{"prompt_tokens", promptN}, {"gen_tokens", gen}, {"repeat", runs.size()},
-                      {"seed", a.uintValue("--seed", 0)}, {"context", engine.contextLength()}}},
+                      {"seed", a.uintValue("--seed", 0)}, {"context", engine.contextLength()},
+                      {"telemetry", !a.has("--no-telemetry")}}},
         {"prefill", {{"tokens_per_second", prefill}, {"seconds", median(prefillSec)}}},
         {"decode", {{"tokens_per_second", decode}, {"seconds", median(decodeSec)},
                     {"latency_ms", {{"mean", mean * 1e3}, {"p50", percentile(latencies, 50) * 1e3},
@@ -203,7 +205,8 @@ int run(const std::vector<std::string>& argList)
 {
     const Args a = Args::parse(withCommonOptions({{"--model", "-m", true}, {"--prompt", "", true}, {"--gen", "", true},
                                                   {"--threads", "", true}, {"--repeat", "", true}, {"--seed", "", true},
-                                                  {"--probe-bytes", "", true}, {"--json", "", false}}),
+                                                  {"--probe-bytes", "", true}, {"--json", "", false},
+                                                  {"--no-telemetry", "", false}}),
                                argList);
     if (a.has("--help")) {
         std::fputs(kUsage, stdout);
@@ -226,6 +229,7 @@ int run(const std::vector<std::string>& argList)
     options.threads = int(a.intValue("--threads", 0, 0, 1024));
     options.contextLength = promptN + gen;
     options.maxBatch = std::max<int64_t>(promptN, 1);
+    options.telemetry = !a.has("--no-telemetry");
     auto engine = moe::Engine::load(path, options);
     const int32_t vocab = std::min<int32_t>(int32_t(engine->spec().vocabSize), engine->tokenizer().vocabSize());
     const std::vector<int32_t> prompt = randomPrompt(promptN, vocab, a.uintValue("--seed", 0));
