@@ -4,6 +4,9 @@
 # clang (ASan + UBSan) and runs each for a short while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache: relative paths and no working-directory hash, so a fresh clone in another
+# folder (as CI makes) still hits the cache of earlier builds.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 bash scripts/install-deps.sh
 bash scripts/build.sh
 # Tests use two threads each: running two at once keeps both cores busy.
