@@ -5,6 +5,7 @@
 //                   they come from DRAM, not L3 — GB/s of weight bytes vs the read figure
 //   GEMM (n = 128): GFLOP/s per dtype (prefill), one copy (cache-resident is realistic:
 //                   each expert's weights are read once per prefill chunk anyway)
+//   GEMM (n = 32):  the same for one expert's share of a 128-token prefill (top-2 of 8)
 //
 // Usage: moe_kernel_bench [threads] [--scalar]
 #include "compute/cpu_features.h"
@@ -98,7 +99,8 @@ int main(int argc, char** argv)
     for (float& f : x)
         f = dist(rng);
 
-    std::printf("%-6s %10s %10s %8s %12s\n", "dtype", "MiB", "GEMV GB/s", "of read", "GEMM GFLOP/s");
+    std::printf("%-6s %10s %10s %8s %12s %12s\n", "dtype", "MiB", "GEMV GB/s", "of read", "GEMM GFLOP/s",
+                "n=32 GFLOP/s");
     for (DType dtype : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0}) {
         const uint64_t rb = *rowBytes(dtype, uint64_t(in));
         const uint64_t matBytes = rb * uint64_t(out);
@@ -132,16 +134,20 @@ int main(int argc, char** argv)
                 backend->matmul(x1, tensor(c), nullptr, y1);
             gemvBest = std::max(gemvBest, double(matBytes * copies) / seconds(t0, Clock::now()) / 1e9);
         }
-        DeviceTensor xn = act(x.data(), 128, in), yn = act(y.data(), 128, out);
-        backend->matmul(xn, tensor(0), nullptr, yn); // warm-up
-        double gemmBest = 0;
-        for (int rep = 0; rep < 3; ++rep) {
-            const auto t0 = Clock::now();
-            backend->matmul(xn, tensor(0), nullptr, yn);
-            gemmBest = std::max(gemmBest, 2.0 * 128 * double(in) * double(out) / seconds(t0, Clock::now()) / 1e9);
-        }
-        std::printf("%-6s %10.1f %10.2f %7.0f%% %12.1f\n", dtypeName(dtype), double(matBytes) / (1 << 20), gemvBest,
-                    100.0 * gemvBest / readGBs, gemmBest);
+        auto gemmGflops = [&](int64_t n) {
+            DeviceTensor xn = act(x.data(), n, in), yn = act(y.data(), n, out);
+            backend->matmul(xn, tensor(0), nullptr, yn); // warm-up
+            double best = 0;
+            for (int rep = 0; rep < 3; ++rep) {
+                const auto t0 = Clock::now();
+                backend->matmul(xn, tensor(0), nullptr, yn);
+                best = std::max(best, 2.0 * double(n) * double(in) * double(out) / seconds(t0, Clock::now()) / 1e9);
+            }
+            return best;
+        };
+        const double gemm128 = gemmGflops(128), gemm32 = gemmGflops(32);
+        std::printf("%-6s %10.1f %10.2f %7.0f%% %12.1f %12.1f\n", dtypeName(dtype), double(matBytes) / (1 << 20),
+                    gemvBest, 100.0 * gemvBest / readGBs, gemm128, gemm32);
     }
     return 0;
 }

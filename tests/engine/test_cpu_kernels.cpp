@@ -139,6 +139,7 @@ private slots:
 
     void matmulAllDtypes();
     void matmulThreadsBitIdentical();
+    void matmulPackedEdges();
     void embedAllDtypes();
     void rmsNormWholeRowAndPerHead();
     void ropeLayouts();
@@ -198,14 +199,63 @@ void TestCpuKernels::matmulThreadsBitIdentical()
         auto one = createCpuBackend({1});
         auto two = createCpuBackend({2});
         for (DType dtype : kAllDtypes)
-            for (int64_t n : {1, 5, 40}) {
-                const HostWeight w = makeWeight(rng, dtype, 97, 320);
+            for (int64_t n : {1, 5, 40, 128}) {
+                // 200 rows: several packed row blocks, a partial panel, and few enough
+                // blocks that the planner splits tokens differently for 1 and 2 threads.
+                const int64_t out = n == 128 ? 200 : 97;
+                const HostWeight w = makeWeight(rng, dtype, out, 320);
                 HostF32 x(n, 320, randomFloats(rng, size_t(n * 320)));
-                HostF32 y1(n, 97), y2(n, 97);
+                HostF32 y1(n, out), y2(n, out);
                 DeviceTensor xv = x.view(), v1 = y1.view(), v2 = y2.view();
                 one->matmul(xv, w.view(), nullptr, v1);
                 two->matmul(xv, w.view(), nullptr, v2);
                 QVERIFY2(std::memcmp(y1.v.data(), y2.v.data(), y1.v.size() * 4) == 0, dtypeName(dtype));
+            }
+    }
+}
+
+// Shapes at the edges of the packed prefill GEMM (gemm_packed.cpp): every token count
+// 1..40 (partial microkernel tiles), outputs that end in a partial panel or block, and
+// k that spans two k-blocks with a ragged end (not a multiple of 8 for float weights).
+// Counts below the packed threshold check the GEMV tiles on the same shapes.
+void TestCpuKernels::matmulPackedEdges()
+{
+    struct Shape3 {
+        int64_t n, in, out;
+    };
+    std::vector<Shape3> shapes;
+    for (int64_t n = 1; n <= 40; ++n)
+        shapes.push_back({n, 0, 30});
+    for (int64_t n : {7, 33, 40})
+        shapes.push_back({n, 0, 221});
+    std::mt19937 rng(11);
+    for (const Config& c : configs()) {
+        setCpuSimdLevel(c.simd);
+        auto backend = createCpuBackend({c.threads});
+        for (DType dtype : kAllDtypes)
+            for (Shape3 s : shapes) {
+                // Quantised rows need multiples of 32; float ones get a ragged k.
+                s.in = isQuantized(dtype) ? (s.out > 100 ? 544 : 288) : (s.out > 100 ? 517 : 263);
+                const HostWeight w = makeWeight(rng, dtype, s.out, s.in);
+                HostF32 x(s.n, s.in, randomFloats(rng, size_t(s.n * s.in)));
+                HostF32 bias(1, s.out, randomFloats(rng, size_t(s.out)));
+                HostF32 y(s.n, s.out);
+                DeviceTensor xv = x.view(), yv = y.view(), bv = bias.view();
+                backend->matmul(xv, w.view(), &bv, yv);
+                for (int64_t t = 0; t < s.n; ++t)
+                    for (int64_t o = 0; o < s.out; ++o) {
+                        const float* wr = w.values.data() + o * s.in;
+                        const float* xr = x.v.data() + t * s.in;
+                        double ref = bias.v[size_t(o)];
+                        for (int64_t i = 0; i < s.in; ++i)
+                            ref += double(wr[i]) * xr[i];
+                        const double err = std::fabs(y.v[size_t(t * s.out + o)] - ref);
+                        const double bound = dotBound(dtype, wr, xr, s.in) + 2.0 * std::ldexp(1.0, -24) * std::fabs(ref);
+                        if (!(err <= bound))
+                            QFAIL(qPrintable(label(c, dtype) +
+                                             QStringLiteral(" n=%1 in=%2 out=%3 [%4,%5]: err %6 > bound %7")
+                                                 .arg(s.n).arg(s.in).arg(s.out).arg(t).arg(o).arg(err).arg(bound)));
+                    }
             }
     }
 }

@@ -9,6 +9,7 @@
 
 #include "moe/backend.h"
 #include "moe/model_spec.h"
+#include "moe/parallel_plan.h"
 #include "moe/sampler.h"
 #include "moe/telemetry.h"
 
@@ -68,6 +69,10 @@ struct EngineOptions {
     bool telemetry = true;         // record routing and stage timings per step (see telemetry.h)
     double capacityFactor = 1.25;  // for the overflow share in the imbalance figures
     int64_t routingHistoryTokens = 4096; // per-token routing kept for the per-token view
+    // Tensor / expert parallelism over several devices (cpu:N = virtual devices in this
+    // process, real data moved and counted). Default: one device, no communicator.
+    ParallelConfig parallel;
+    LinkModel link = LinkModel::nvlink4(); // for the estimated communication time
 };
 
 // Observes hidden states for tests and the scalar reference (called per layer; never in
@@ -131,6 +136,13 @@ public:
     // Telemetry: every forward call publishes one StepTelemetry snapshot to this bus
     // (when EngineOptions::telemetry is on). Subscribe from any thread.
     TelemetryBus& telemetry();
+    // The parallel plan (null on one device) and the traffic of the last forward call
+    // (null on one device; also carried in StepTelemetry::traffic).
+    const ParallelPlan* parallelPlan() const;
+    const TrafficMatrix* lastTraffic() const;
+    // Per device memory of the plan (weights at the file's bytes per weight, F32 KV cache).
+    std::vector<DeviceMemory> memoryPerDevice() const;
+
     // Per-token routing of the last `maxTokens` tokens in the cache, oldest first.
     std::vector<TokenRouting> routingHistory(size_t maxTokens) const;
 

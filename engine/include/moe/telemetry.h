@@ -8,6 +8,8 @@
 // so the engine never waits for a slow reader.
 #pragma once
 
+#include "moe/traffic_matrix.h"
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -60,6 +62,8 @@ struct StepTelemetry {
     int64_t kvTokens = 0;
     int64_t kvCapacity = 0;
     uint64_t kvBytes = 0;
+    // Interconnect traffic of this step (devices == 0 on a single device).
+    TrafficMatrix traffic;
 
     int32_t count(int64_t moeLayer, int64_t expert) const
     {

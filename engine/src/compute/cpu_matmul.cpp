@@ -12,6 +12,9 @@ namespace {
 constexpr int64_t kDirectMaxTokens = 6;
 constexpr int64_t kGemvRowBlock = 16; // rows per unit when streaming: fine-grained balance
 constexpr size_t kMinTileFloats = 64 * 1024; // 256 KiB: half of a Zen 3 L2
+// From this many tokens on, AVX2 matmuls of any weight dtype go through the packed GEMM:
+// converting a weight once costs about as much as a few tokens' worth of GEMV.
+constexpr int64_t kPackedMinTokens = kDirectMaxTokens + 1;
 
 struct Plan {
     int64_t rowBlock = 0;
@@ -19,24 +22,29 @@ struct Plan {
     int64_t rowBlocks = 0;
     int64_t tokenChunks = 0;
     bool convert = false; // F16 / BF16 rows go through the F32 tile
+    bool packed = false;  // kern::packedGemm over blocks of kPackRows rows
     int64_t units() const { return rowBlocks * tokenChunks; }
 };
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-Plan planJob(const MatmulJob& j, const MatmulWorkspace& ws, int threads)
+Plan planJob(CpuSimd simd, const MatmulJob& j, const MatmulWorkspace& ws, int threads)
 {
     Plan p;
     const bool quant = isQuantized(j.wtype);
-    p.convert = !quant && j.wtype != DType::F32 && j.n > kDirectMaxTokens;
-    if (p.convert) {
+    p.packed = matmulUsesPackedGemm(simd, j.n) && kern::packedGemmScratchFloats(kern::kPackRows) <= ws.tileFloats;
+    p.convert = !p.packed && !quant && j.wtype != DType::F32 && j.n > kDirectMaxTokens;
+    if (p.packed) {
+        p.rowBlock = kern::kPackRows;
+    } else if (p.convert) {
         p.rowBlock = std::clamp<int64_t>(int64_t(ws.tileFloats) / std::max<int64_t>(j.in, 1), 4, 64) / 4 * 4;
     } else {
         p.rowBlock = j.n > kDirectMaxTokens ? 32 : kGemvRowBlock;
     }
     p.rowBlocks = ceilDiv(j.out, p.rowBlock);
     // Few rows (router, small projections): split tokens too so every thread has work.
-    const int64_t tileTokens = quant ? kern::kQuantTileTokens : kern::kFloatTileTokens;
+    const int64_t tileTokens =
+        p.packed ? kern::kPackMr : quant ? kern::kQuantTileTokens : kern::kFloatTileTokens;
     int64_t splits = 1;
     if (p.rowBlocks < 4 * threads)
         splits = std::clamp<int64_t>(ceilDiv(4 * threads, p.rowBlocks), 1, std::max<int64_t>(1, j.n / (4 * tileTokens)));
@@ -54,6 +62,12 @@ void runUnit(CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob& j, const 
     const size_t srcRowBytes = *rowBytes(j.wtype, uint64_t(j.in));
     const auto* w = static_cast<const uint8_t*>(j.w) + size_t(r0) * srcRowBytes;
 
+    if (p.packed) {
+        kern::packedGemm(simd, j.wtype, w, srcRowBytes, r1 - r0, j.x + t0 * j.in, j.in, t1 - t0, j.in,
+                         j.bias ? j.bias + r0 : nullptr, j.y + t0 * j.out + r0, j.out,
+                         ws.tiles + size_t(thread) * ws.tileFloats);
+        return;
+    }
     if (isQuantized(j.wtype)) {
         const int64_t nb = j.in / 32;
         for (int64_t t = t0; t < t1; t += kern::kQuantTileTokens)
@@ -85,6 +99,8 @@ void runUnit(CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob& j, const 
 
 } // namespace
 
+bool matmulUsesPackedGemm(CpuSimd simd, int64_t n) { return kern::packedGemmAvailable(simd) && n >= kPackedMinTokens; }
+
 size_t matmulTileFloats(int64_t maxIn) { return std::max(kMinTileFloats, size_t(std::max<int64_t>(maxIn, 1)) * 4); }
 
 void quantizeActivations(ThreadPool& pool, CpuSimd simd, const float* x, int64_t n, int64_t in, kern::ActQ8Block* xq)
@@ -100,7 +116,7 @@ void runMatmulJobs(ThreadPool& pool, CpuSimd simd, const MatmulWorkspace& ws, co
     count = std::min(count, kMaxMatmulJobs);
     firstUnit[0] = 0;
     for (int i = 0; i < count; ++i) {
-        plans[size_t(i)] = planJob(jobs[i], ws, pool.threadCount());
+        plans[size_t(i)] = planJob(simd, jobs[i], ws, pool.threadCount());
         firstUnit[size_t(i) + 1] = firstUnit[size_t(i)] + (jobs[i].n > 0 ? plans[size_t(i)].units() : 0);
     }
     pool.parallelFor(firstUnit[size_t(count)], [&](int64_t unit, int thread) {

@@ -13,7 +13,7 @@ namespace moe {
 
 struct MatmulJob {
     const float* x = nullptr;              // F32 [n, in], rows contiguous
-    const kern::ActQ8Block* xq = nullptr;  // x quantised [n, in / 32]; required for Q8_0 / Q4_0 weights
+    const kern::ActQ8Block* xq = nullptr;  // x quantised [n, in / 32]; Q8_0 / Q4_0 weights, unless matmulUsesPackedGemm
     int64_t n = 0;
     int64_t in = 0;
     int64_t out = 0;
@@ -28,6 +28,10 @@ struct MatmulWorkspace {
     float* tiles = nullptr;   // threadCount * tileFloats
     size_t tileFloats = 0;
 };
+
+// Whether an n-token matmul takes the packed GEMM (F32 activations, any weight dtype)
+// rather than the GEMV tiles; only those need quantised activations for Q8_0 / Q4_0.
+bool matmulUsesPackedGemm(CpuSimd simd, int64_t n);
 
 // Tile floats per thread for inputs up to maxIn wide.
 size_t matmulTileFloats(int64_t maxIn);

@@ -48,4 +48,18 @@ void convertRowsToF32(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes
 // One activation row (k a multiple of 32) -> k / 32 blocks.
 void quantizeActRow(CpuSimd simd, const float* x, int64_t k, ActQ8Block* dst);
 
+// ---- prefill GEMM (gemm_packed.cpp): packed F32 weight panels, AVX2 only ----
+inline constexpr int kPackMr = 4;    // tokens per microkernel tile
+inline constexpr int kPackNr = 24;   // weight rows per packed panel (3 ymm); 4 x 3 accumulators
+inline constexpr int kPackKc = 256;  // k-block: one panel is kPackKc x kPackNr floats (24 KiB, L1)
+inline constexpr int kPackRows = 96; // weight rows per packedGemm call (the packed block, 96 KiB, L2)
+
+bool packedGemmAvailable(CpuSimd simd);
+// Floats of scratch packedGemm needs for `rows` weight rows (any alignment).
+size_t packedGemmScratchFloats(int64_t rows);
+// y[t * ldy + r] = bias[r] + sum_k x[t * ldx + k] * w[r, k] for r < rows, t < tokens;
+// w any dtype (k a multiple of 32 for quantised). Requires packedGemmAvailable(simd).
+void packedGemm(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, int64_t rows, const float* x, int64_t ldx,
+                int64_t tokens, int64_t k, const float* bias, float* y, int64_t ldy, float* scratch);
+
 } // namespace moe::kern

@@ -88,6 +88,15 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
         std::memcpy(gx + s * hidden, x + (order[s] / k) * hidden, size_t(hidden) * 4);
     });
     const CpuSimd simd = cpuSimdLevel();
+    // Integer dot products need quantised activations; experts with enough tokens for
+    // the packed GEMM read F32 ones, so prefill usually skips this.
+    bool gemvExperts = false;
+    for (int64_t i = 0; i < e; ++i) {
+        const int64_t rows = offsets[i + 1] - offsets[i];
+        gemvExperts = gemvExperts || (rows > 0 && !matmulUsesPackedGemm(simd, rows));
+    }
+    quantUp = quantUp && gemvExperts;
+    quantDown = quantDown && gemvExperts;
     if (quantUp)
         quantizeActivations(m_pool, simd, gx, total, hidden, m_moeXq.as<kern::ActQ8Block>());
 

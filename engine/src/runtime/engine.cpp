@@ -4,9 +4,11 @@
 #include "kv_cache.h"
 #include "model_files.h"
 #include "model_weights.h"
+#include "parallel_forward_pass.h"
 #include "telemetry_recorder.h"
 
 #include "moe/architecture.h"
+#include "moe/communicator.h"
 #include "moe/error.h"
 #include "moe/gguf.h"
 #include "moe/safetensors.h"
@@ -25,6 +27,10 @@ struct Engine::Impl {
     ModelWeights weights;
     std::unique_ptr<KvCache> cache;
     std::unique_ptr<ForwardPass> pass;
+    std::optional<ParallelPlan> plan;
+    std::unique_ptr<Communicator> comm;
+    std::unique_ptr<ParallelForwardPass> parallelPass; // instead of `pass` when the plan has several devices
+    std::vector<DeviceMemory> deviceMemory;
     int64_t contextLength = 0;
     std::vector<float> lastLogits;  // [vocab]
     std::vector<float> allLogits;   // [n, vocab] of the last forward(allLogits=true)
@@ -35,12 +41,33 @@ struct Engine::Impl {
 
     ~Impl()
     {
+        parallelPass.reset();
+        comm.reset();
         pass.reset();
         cache.reset();
         if (backend)
             releaseModelWeights(weights, *backend);
     }
 };
+
+namespace {
+
+// Validates the plan and checks it fits before any weight is touched.
+void planParallel(const ModelSpec& spec, const ModelInfo& info, int64_t context, const ParallelConfig& c,
+                  std::optional<ParallelPlan>& plan, std::vector<DeviceMemory>& memory)
+{
+    if (c.kind == DeviceKind::Cuda)
+        throw Error(ErrorCode::UnsupportedType, info.path, "devices",
+                    "cuda: devices need the CUDA backend, which is not available yet; use --devices cpu:N for virtual "
+                    "devices");
+    plan = ParallelPlan::make(spec, c);
+    const int64_t params = spec.parameterCounts().total;
+    const double bytesPerWeight = params > 0 ? double(info.weightBytes) / double(params) : 4.0;
+    memory = plan->memoryPerDevice(bytesPerWeight, context);
+    plan->checkFits(memory);
+}
+
+} // namespace
 
 Engine::Engine()
     : m_impl(std::make_unique<Impl>())
@@ -65,6 +92,8 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     d.contextLength = options.contextLength > 0 ? options.contextLength : std::min<int64_t>(spec.maxContext, 4096);
     if (d.contextLength <= 0)
         throw Error(ErrorCode::InvalidArgument, path, "context", "context length must be positive");
+    if (options.parallel.isParallel())
+        planParallel(spec, d.info, d.contextLength, options.parallel, d.plan, d.deviceMemory);
     CpuBackendOptions cpu;
     cpu.threads = options.threads;
     d.backend = createCpuBackend(cpu);
@@ -77,14 +106,32 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     d.weights = loadModelWeights(ctx);
 
     const int64_t maxBatch = std::clamp<int64_t>(options.maxBatch, 1, d.contextLength);
-    d.cache = std::make_unique<KvCache>(*d.backend, spec.numLayers, d.contextLength, spec.numKvHeads * spec.headDim);
-    d.pass = std::make_unique<ForwardPass>(*d.backend, spec, d.weights, maxBatch, d.contextLength);
+    if (d.plan) {
+        // The KV shards live on the devices; this cache only tracks the tokens.
+        d.cache = std::make_unique<KvCache>(*d.backend, 0, d.contextLength, 0);
+        LocalCommunicatorOptions lo;
+        lo.devices = d.plan->devices();
+        lo.link = options.link;
+        d.comm = createLocalCommunicator(lo);
+        d.parallelPass = std::make_unique<ParallelForwardPass>(*d.backend, spec, d.weights, *d.plan, *d.comm, maxBatch,
+                                                               d.contextLength);
+    } else {
+        d.cache = std::make_unique<KvCache>(*d.backend, spec.numLayers, d.contextLength, spec.numKvHeads * spec.headDim);
+        d.pass = std::make_unique<ForwardPass>(*d.backend, spec, d.weights, maxBatch, d.contextLength);
+    }
     d.lastLogits.resize(size_t(spec.vocabSize));
     if (options.telemetry)
         d.recorder = std::make_unique<TelemetryRecorder>(spec, options.capacityFactor,
                                                          size_t(std::max<int64_t>(options.routingHistoryTokens, 1)));
     return engine;
 }
+
+const ParallelPlan* Engine::parallelPlan() const { return m_impl->plan ? &*m_impl->plan : nullptr; }
+const TrafficMatrix* Engine::lastTraffic() const
+{
+    return m_impl->parallelPass ? &m_impl->parallelPass->traffic() : nullptr;
+}
+std::vector<DeviceMemory> Engine::memoryPerDevice() const { return m_impl->deviceMemory; }
 
 const ModelInfo& Engine::info() const { return m_impl->info; }
 const ModelSpec& Engine::spec() const { return m_impl->files.spec; }
@@ -125,7 +172,7 @@ std::span<const float> Engine::forward(std::span<const int32_t> tokens, bool all
                         std::to_string(t) + " is outside the vocabulary (0.." + std::to_string(vocab - 1) + ")");
     if (allLogits)
         d.allLogits.resize(tokens.size() * size_t(vocab));
-    const int64_t chunk = d.pass->maxBatch();
+    const int64_t chunk = d.parallelPass ? d.parallelPass->maxBatch() : d.pass->maxBatch();
     for (size_t first = 0; first < tokens.size(); first += size_t(chunk)) {
         const int64_t n = std::min<int64_t>(chunk, int64_t(tokens.size() - first));
         float* out = allLogits ? d.allLogits.data() + first * size_t(vocab) : d.lastLogits.data();
@@ -135,9 +182,16 @@ std::span<const float> Engine::forward(std::span<const int32_t> tokens, bool all
             rec->addStageSeconds(Stage::Sampling, d.pendingSamplingSeconds);
             d.pendingSamplingSeconds = 0;
         }
-        d.pass->run(*d.cache, tokens.data() + first, n, allLogits, d.observer, rec, out);
+        if (d.parallelPass) {
+            d.parallelPass->run(*d.cache, tokens.data() + first, n, allLogits, d.observer, rec, out);
+            if (rec)
+                rec->setTraffic(d.parallelPass->traffic());
+        } else {
+            d.pass->run(*d.cache, tokens.data() + first, n, allLogits, d.observer, rec, out);
+        }
         if (rec)
-            d.bus.publish(rec->finish(d.cache->position(), d.contextLength, d.cache->bytes()));
+            d.bus.publish(rec->finish(d.cache->position(), d.contextLength,
+                                      d.parallelPass ? d.parallelPass->kvBytes() : d.cache->bytes()));
     }
     if (allLogits)
         std::copy_n(d.allLogits.end() - vocab, vocab, d.lastLogits.begin());

@@ -22,6 +22,9 @@ public:
     // Hook: the router's choice in decoder layer `layer` (an MoE layer).
     void recordRouting(int64_t layer, const RoutingView& r);
     void addStageSeconds(Stage stage, double seconds) { m_current->stageSeconds[size_t(stage)] += seconds; }
+    // Interconnect traffic of this step (parallel plans); copies into the pooled snapshot,
+    // whose storage is reused once sized.
+    void setTraffic(const TrafficMatrix& traffic) { m_current->traffic = traffic; }
     // Completes the step; the pointer stays valid for as long as anyone holds it.
     StepTelemetryPtr finish(int64_t kvTokens, int64_t kvCapacity, uint64_t kvBytes);
 
