@@ -192,7 +192,7 @@ void CpuBackend::matmul(const DeviceTensor& x, const DeviceTensor& w, const Devi
     job.wtype = w.dtype;
     job.bias = bias ? f32Param(*bias, m_biasF32) : nullptr;
     job.y = f32(y);
-    if (isQuantized(w.dtype) && !matmulUsesPackedGemm(simd, n)) {
+    if (isQuantized(w.dtype) && !matmulUsesPackedGemm(simd, w.dtype, n)) {
         m_actQ.ensure(size_t(n * (in / 32)) * sizeof(kern::ActQ8Block));
         job.xq = m_actQ.as<kern::ActQ8Block>();
         quantizeActivations(m_pool, simd, job.x, n, in, m_actQ.as<kern::ActQ8Block>());

@@ -12,9 +12,12 @@ namespace {
 constexpr int64_t kDirectMaxTokens = 6;
 constexpr int64_t kGemvRowBlock = 16; // rows per unit when streaming: fine-grained balance
 constexpr size_t kMinTileFloats = 64 * 1024; // 256 KiB: half of a Zen 3 L2
-// From this many tokens on, AVX2 matmuls of any weight dtype go through the packed GEMM:
-// converting a weight once costs about as much as a few tokens' worth of GEMV.
-constexpr int64_t kPackedMinTokens = kDirectMaxTokens + 1;
+// From this many tokens on, AVX2 matmuls go through the packed GEMM: converting a weight
+// once costs about as much as a few tokens' worth of GEMV. The integer dot products of
+// Q8_0 / Q4_0 are cheaper per token than F16 GEMV, so they hold out longer (measured
+// crossover on Zen 3: F16 below 7 tokens, Q8_0 at about 12).
+constexpr int64_t kPackedMinTokensFloat = kDirectMaxTokens + 1;
+constexpr int64_t kPackedMinTokensQuant = 12;
 
 struct Plan {
     int64_t rowBlock = 0;
@@ -32,7 +35,7 @@ Plan planJob(CpuSimd simd, const MatmulJob& j, const MatmulWorkspace& ws, int th
 {
     Plan p;
     const bool quant = isQuantized(j.wtype);
-    p.packed = matmulUsesPackedGemm(simd, j.n) && kern::packedGemmScratchFloats(kern::kPackRows) <= ws.tileFloats;
+    p.packed = matmulUsesPackedGemm(simd, j.wtype, j.n) && kern::packedGemmScratchFloats(kern::kPackRows) <= ws.tileFloats;
     p.convert = !p.packed && !quant && j.wtype != DType::F32 && j.n > kDirectMaxTokens;
     if (p.packed) {
         p.rowBlock = kern::kPackRows;
@@ -99,7 +102,10 @@ void runUnit(CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob& j, const 
 
 } // namespace
 
-bool matmulUsesPackedGemm(CpuSimd simd, int64_t n) { return kern::packedGemmAvailable(simd) && n >= kPackedMinTokens; }
+bool matmulUsesPackedGemm(CpuSimd simd, DType wtype, int64_t n)
+{
+    return kern::packedGemmAvailable(simd) && n >= (isQuantized(wtype) ? kPackedMinTokensQuant : kPackedMinTokensFloat);
+}
 
 size_t matmulTileFloats(int64_t maxIn) { return std::max(kMinTileFloats, size_t(std::max<int64_t>(maxIn, 1)) * 4); }
 

@@ -31,7 +31,7 @@ struct MatmulWorkspace {
 
 // Whether an n-token matmul takes the packed GEMM (F32 activations, any weight dtype)
 // rather than the GEMV tiles; only those need quantised activations for Q8_0 / Q4_0.
-bool matmulUsesPackedGemm(CpuSimd simd, int64_t n);
+bool matmulUsesPackedGemm(CpuSimd simd, DType wtype, int64_t n);
 
 // Tile floats per thread for inputs up to maxIn wide.
 size_t matmulTileFloats(int64_t maxIn);

@@ -93,7 +93,8 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
     bool gemvExperts = false;
     for (int64_t i = 0; i < e; ++i) {
         const int64_t rows = offsets[i + 1] - offsets[i];
-        gemvExperts = gemvExperts || (rows > 0 && !matmulUsesPackedGemm(simd, rows));
+        // Q8_0 stands for both quantised dtypes: they share the packed threshold.
+        gemvExperts = gemvExperts || (rows > 0 && !matmulUsesPackedGemm(simd, DType::Q8_0, rows));
     }
     quantUp = quantUp && gemvExperts;
     quantDown = quantDown && gemvExperts;
