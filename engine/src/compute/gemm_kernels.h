@@ -52,7 +52,7 @@ void quantizeActRow(CpuSimd simd, const float* x, int64_t k, ActQ8Block* dst);
 inline constexpr int kPackMr = 4;    // tokens per microkernel tile
 inline constexpr int kPackNr = 24;   // weight rows per packed panel (3 ymm); 4 x 3 accumulators
 inline constexpr int kPackKc = 256;  // k-block: one panel is kPackKc x kPackNr floats (24 KiB, L1)
-inline constexpr int kPackRows = 96; // weight rows per packedGemm call (the packed block, 96 KiB, L2)
+inline constexpr int kPackRows = 96; // weight rows per packedGemm call = per work unit of the pool
 
 bool packedGemmAvailable(CpuSimd simd);
 // Floats of scratch packedGemm needs for `rows` weight rows (any alignment).

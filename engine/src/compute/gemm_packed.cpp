@@ -1,15 +1,15 @@
 // Prefill GEMM (AVX2): weights packed into F32 panels, register-blocked microkernel.
 //
-// BLIS-style: a unit of up to kPackRows weight rows is processed one k-block
-// (kPackKc columns) at a time. The block is converted to F32 once (F16 / BF16
-// widened, Q8_0 / Q4_0 dequantised) and transposed into panels of kPackNr rows laid
-// out k-major, so the microkernel loads kPackNr consecutive outputs' weights with
-// kPackNr / 8 aligned loads and broadcasts one activation per token: kPackMr x kPackNr
-// accumulators (12 ymm) stay in registers for the whole k-block. The panel (96 KiB)
-// lives in L2, one panel of it (24 KiB) in L1 while every token group passes over it;
-// the conversion is paid once per weight and amortised over all tokens, which is why
-// this beats the integer dot products for quantised weights once there are a few
-// dozen tokens.
+// BLIS-style: a call covers up to kPackRows weight rows and every token, one panel of
+// kPackNr rows x one k-block (kPackKc columns) at a time. The panel is converted to
+// F32 once (F16 / BF16 widened, Q8_0 / Q4_0 dequantised) and transposed k-major, so
+// the microkernel loads kPackNr consecutive outputs' weights with kPackNr / 8 aligned
+// loads and broadcasts one activation per token: kPackMr x kPackNr accumulators
+// (12 ymm) stay in registers for the whole k-block. The panel (24 KiB) stays in L1
+// while every token group passes over it; the activations of the k-block come from L2.
+// The conversion is paid once per weight and amortised over all tokens, which is why
+// this also beats the integer dot products for quantised weights from about a dozen
+// tokens on (cpu_matmul.cpp holds the measured thresholds).
 //
 // Determinism: every output element is one f32 lane that starts at bias (or 0) and
 // takes one FMA per k in increasing k order, resuming from y across k-blocks. Nothing
@@ -176,18 +176,15 @@ void microKernel(const float* a, int64_t lda, const float* b, int64_t kc, float*
             _mm256_storeu_ps(c + i * ldc + v * 8, acc[i][v]);
 }
 
+// mr < MR tokens (the last group) take the kernel instantiated for exactly mr rows.
+template <int MR = kPackMr>
 void microDispatch(int mr, const float* a, int64_t lda, const float* b, int64_t kc, float* c, int64_t ldc,
                    const float* init)
 {
-    static_assert(kPackMr <= 6, "add cases below");
-    switch (mr) {
-    case 1: return microKernel<1>(a, lda, b, kc, c, ldc, init);
-    case 2: return microKernel<2>(a, lda, b, kc, c, ldc, init);
-    case 3: return microKernel<3>(a, lda, b, kc, c, ldc, init);
-    case 4: return microKernel<4>(a, lda, b, kc, c, ldc, init);
-    case 5: return microKernel<5>(a, lda, b, kc, c, ldc, init);
-    default: return microKernel<kPackMr>(a, lda, b, kc, c, ldc, init);
-    }
+    if constexpr (MR > 1)
+        if (mr < MR)
+            return microDispatch<MR - 1>(mr, a, lda, b, kc, c, ldc, init);
+    microKernel<MR>(a, lda, b, kc, c, ldc, init);
 }
 
 // Source bytes of columns [k, k + n) of a row (n and k multiples of 32 for quantised).
