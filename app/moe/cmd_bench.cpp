@@ -2,6 +2,7 @@
 // memory-bandwidth roofline: decode reads every active weight once per token, so
 // bandwidth / active bytes per token bounds tokens per second.
 #include "cli_args.h"
+#include "parallel_args.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -203,13 +204,15 @@ void printText(const nlohmann::json& j)
 
 int run(const std::vector<std::string>& argList)
 {
-    const Args a = Args::parse(withCommonOptions({{"--model", "-m", true}, {"--prompt", "", true}, {"--gen", "", true},
-                                                  {"--threads", "", true}, {"--repeat", "", true}, {"--seed", "", true},
-                                                  {"--probe-bytes", "", true}, {"--json", "", false},
-                                                  {"--no-telemetry", "", false}}),
-                               argList);
+    std::vector<OptionSpec> specs = {{"--model", "-m", true}, {"--prompt", "", true},     {"--gen", "", true},
+                                     {"--threads", "", true}, {"--repeat", "", true},     {"--seed", "", true},
+                                     {"--probe-bytes", "", true}, {"--json", "", false}, {"--no-telemetry", "", false}};
+    for (const OptionSpec& s : parallelOptions())
+        specs.push_back(s);
+    const Args a = Args::parse(withCommonOptions(specs), argList);
     if (a.has("--help")) {
         std::fputs(kUsage, stdout);
+        std::fputs(kParallelHelp, stdout);
         return 0;
     }
     if (!a.has("--model"))
@@ -230,6 +233,7 @@ int run(const std::vector<std::string>& argList)
     options.contextLength = promptN + gen;
     options.maxBatch = std::max<int64_t>(promptN, 1);
     options.telemetry = !a.has("--no-telemetry");
+    applyParallelArgs(a, options);
     auto engine = moe::Engine::load(path, options);
     const int32_t vocab = std::min<int32_t>(int32_t(engine->spec().vocabSize), engine->tokenizer().vocabSize());
     const std::vector<int32_t> prompt = randomPrompt(promptN, vocab, a.uintValue("--seed", 0));
@@ -242,11 +246,22 @@ int run(const std::vector<std::string>& argList)
     bo.bytes = a.uintValue("--probe-bytes", 0);
     const moe::BandwidthProbeResult bw = moe::probeMemoryBandwidth(bo);
 
-    const nlohmann::json j = benchJson(*engine, runs, bw, a, promptN, gen);
-    if (a.has("--json"))
+    nlohmann::json j = benchJson(*engine, runs, bw, a, promptN, gen);
+    if (engine->parallelPlan()) {
+        // The last forward call was a decode step: its matrix is the per-step figure.
+        const moe::TrafficMatrix& t = *engine->lastTraffic();
+        j["parallel"] = planJson(*engine->parallelPlan());
+        j["parallel"]["decode_step_traffic"] = trafficJson(t);
+        j["parallel"]["estimated_communication_seconds_per_decode_step"] = t.estimatedSeconds;
+        j["parallel"]["estimate_note"] = "link-model estimate for the modelled link, not a measurement";
+    }
+    if (a.has("--json")) {
         std::printf("%s\n", dumpJson(j).c_str());
-    else
+    } else {
         printText(j);
+        if (engine->lastTraffic())
+            printTraffic(*engine->lastTraffic(), "one decode step");
+    }
     return 0;
 }
 

@@ -2,6 +2,7 @@
 // timings and, on request, the top logits of every step).
 #include "chat_format.h"
 #include "cli_args.h"
+#include "parallel_args.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -41,7 +42,7 @@ Options:
 
 std::string usageText()
 {
-    static const std::string text = std::string(kUsageHead) + kSamplingHelp;
+    static const std::string text = std::string(kUsageHead) + kSamplingHelp + kParallelHelp;
     return text;
 }
 
@@ -115,6 +116,8 @@ std::vector<OptionSpec> optionSpecs()
              {"--system", "", true}, {"--threads", "", true}, {"--ctx", "", true}, {"--json", "", false},
              {"--top-logits", "", true}})
         specs.push_back(s);
+    for (const OptionSpec& s : parallelOptions())
+        specs.push_back(s);
     return withCommonOptions(specs);
 }
 
@@ -138,6 +141,7 @@ int run(const std::vector<std::string>& argList)
     moe::EngineOptions options;
     options.threads = int(a.intValue("--threads", 0, 0, 1024));
     options.contextLength = a.intValue("--ctx", 0, 0, int64_t(1) << 24);
+    applyParallelArgs(a, options);
     auto engine = moe::Engine::load(resolveModelPath(a.value("--model")), options);
     const moe::Tokenizer& tok = engine->tokenizer();
     const std::vector<int32_t> prompt = promptIds(a, tok);
@@ -168,6 +172,10 @@ int run(const std::vector<std::string>& argList)
                         {"stop_reason", stopReasonName(r.stop)}, {"timings", timingsJson(r.timings)}};
     if (topLogits > 0)
         j["top_logits"] = std::move(steps);
+    if (engine->parallelPlan()) {
+        j["parallel"] = planJson(*engine->parallelPlan());
+        j["parallel"]["last_step_traffic"] = trafficJson(*engine->lastTraffic());
+    }
     std::printf("%s\n", dumpJson(j).c_str());
     return 0;
 }

@@ -1,5 +1,6 @@
 // `moe info PATH` — what a model file is, without loading its weights.
 #include "cli_args.h"
+#include "parallel_args.h"
 #include "commands.h"
 
 #include "moe/engine.h"
@@ -112,10 +113,13 @@ void printText(const moe::ModelInfo& info, int64_t ctx, bool tensors)
 
 int run(const std::vector<std::string>& argList)
 {
-    const Args a = Args::parse(withCommonOptions({{"--json", "", false}, {"--ctx", "", true}, {"--no-tensors", "", false}}),
-                               argList);
+    std::vector<OptionSpec> specs = {{"--json", "", false}, {"--ctx", "", true}, {"--no-tensors", "", false}};
+    for (const OptionSpec& s : parallelOptions())
+        specs.push_back(s);
+    const Args a = Args::parse(withCommonOptions(specs), argList);
     if (a.has("--help")) {
         std::fputs(kUsage, stdout);
+        std::fputs(kParallelHelp, stdout);
         return 0;
     }
     if (a.positionals().size() != 1)
@@ -123,10 +127,17 @@ int run(const std::vector<std::string>& argList)
     const moe::ModelInfo info = moe::inspectModel(resolveModelPath(a.positionals()[0]));
     const int64_t ctx = a.intValue("--ctx", info.spec.maxContext, 1, int64_t(1) << 24);
     const bool tensors = !a.has("--no-tensors");
-    if (a.has("--json"))
-        std::printf("%s\n", infoJson(info, ctx, tensors).dump(2).c_str());
-    else
+    const bool parallel = a.has("--devices") || a.has("--tp") || a.has("--ep");
+    if (a.has("--json")) {
+        nlohmann::json j = infoJson(info, ctx, tensors);
+        if (parallel)
+            j["devices"] = deviceMemoryJson(info, ctx, a);
+        std::printf("%s\n", j.dump(2).c_str());
+    } else {
         printText(info, ctx, tensors);
+        if (parallel)
+            printDeviceMemory(info, ctx, a);
+    }
     return 0;
 }
 

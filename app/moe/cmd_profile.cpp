@@ -1,6 +1,7 @@
 // `moe profile` — run prompts through a model, record how every token was routed to
 // experts, keep the run in a SQLite store, and show / export / import saved runs.
 #include "cli_args.h"
+#include "parallel_args.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -123,6 +124,7 @@ int runRecord(const Args& args)
     moe::EngineOptions eo;
     eo.threads = int(args.intValue("--threads", 0, 0, 1024));
     eo.contextLength = args.intValue("--ctx", 0, 0, int64_t(1) << 24);
+    applyParallelArgs(args, eo);
     auto engine = moe::Engine::load(resolveModelPath(args.value("--model")), eo);
 
     moe::ProfileOptions po;
@@ -207,7 +209,7 @@ int runDelete(const Args& args, const std::string& db)
 
 int run(const std::vector<std::string>& argv)
 {
-    const Args args = Args::parse(withCommonOptions({{"--model", "-m"},
+    std::vector<OptionSpec> specs = {{"--model", "-m"},
                                                      {"--prompts", ""},
                                                      {"--builtin", "", false},
                                                      {"--out", "-o"},
@@ -221,8 +223,10 @@ int run(const std::vector<std::string>& argv)
                                                      {"--seed", ""},
                                                      {"--id", ""},
                                                      {"--json", "", false},
-                                                     {"--csv", "", false}}),
-                                  argv);
+                                                     {"--csv", "", false}};
+    for (const OptionSpec& s : parallelOptions())
+        specs.push_back(s);
+    const Args args = Args::parse(withCommonOptions(specs), argv);
     const auto& pos = args.positionals();
     if (pos.empty())
         return runRecord(args);
