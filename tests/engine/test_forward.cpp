@@ -2,6 +2,7 @@
 // and safetensors copies of the same weights against each other, for every family.
 #include "reference_model.h"
 #include "test_support.h"
+#include "tiny_model.h"
 
 #include "moe/engine.h"
 #include "moe/error.h"
@@ -69,14 +70,7 @@ private slots:
     {
         QFETCH(QString, arch);
         test::TempDir dir;
-        MakeModelOptions mo;
-        mo.architecture = arch.toStdString();
-        mo.preset = "tiny";
-        mo.seed = 7;
-        mo.format = MakeFormat::Both;
-        mo.dtype = DType::F32;
-        mo.outDir = dir.path();
-        const MadeModel made = makeModel(mo);
+        const MadeModel made = test::makeTinyModel(arch.toStdString(), dir.path(), MakeFormat::Both, 7, DType::F32);
 
         EngineOptions eo;
         eo.threads = 2;
@@ -136,14 +130,7 @@ private slots:
     {
         QFETCH(QString, arch);
         test::TempDir dir;
-        MakeModelOptions mo;
-        mo.architecture = arch.toStdString();
-        mo.preset = "tiny";
-        mo.seed = 3;
-        mo.format = MakeFormat::Both;
-        mo.dtype = DType::F32;
-        mo.outDir = dir.path();
-        const MadeModel made = makeModel(mo);
+        const MadeModel made = test::makeTinyModel(arch.toStdString(), dir.path(), MakeFormat::Both, 3, DType::F32);
         EngineOptions eo;
         eo.threads = 1;
         auto fromGguf = Engine::load(made.ggufPath, eo);
@@ -168,13 +155,7 @@ private slots:
     void greedyAndSeededGeneration()
     {
         test::TempDir dir;
-        MakeModelOptions mo;
-        mo.architecture = "qwen3moe";
-        mo.preset = "tiny";
-        mo.format = MakeFormat::Gguf;
-        mo.dtype = DType::F32;
-        mo.outDir = dir.path();
-        const MadeModel made = makeModel(mo);
+        const MadeModel made = test::makeTinyModel("qwen3moe", dir.path(), MakeFormat::Gguf, 0, DType::F32);
         auto engine = Engine::load(made.ggufPath);
 
         SamplingParams greedy = SamplingParams::greedy();
@@ -214,13 +195,7 @@ private slots:
     void prefixReuse()
     {
         test::TempDir dir;
-        MakeModelOptions mo;
-        mo.architecture = "mixtral";
-        mo.preset = "tiny";
-        mo.format = MakeFormat::Gguf;
-        mo.dtype = DType::F32;
-        mo.outDir = dir.path();
-        const MadeModel made = makeModel(mo);
+        const MadeModel made = test::makeTinyModel("mixtral", dir.path(), MakeFormat::Gguf, 0, DType::F32);
         auto engine = Engine::load(made.ggufPath);
         auto full = engine->forward(kPrompt);
         std::vector<float> fresh(full.begin(), full.end());
@@ -233,12 +208,7 @@ private slots:
     void rejectsBadTokensAndOverflow()
     {
         test::TempDir dir;
-        MakeModelOptions mo;
-        mo.architecture = "olmoe";
-        mo.preset = "tiny";
-        mo.format = MakeFormat::Gguf;
-        mo.outDir = dir.path();
-        const MadeModel made = makeModel(mo);
+        const MadeModel made = test::makeTinyModel("olmoe", dir.path(), MakeFormat::Gguf, 0, std::nullopt);
         EngineOptions eo;
         eo.contextLength = 16;
         auto engine = Engine::load(made.ggufPath, eo);

@@ -3,6 +3,7 @@
 // hand, and the snapshot buffers' bounds.
 #include "reference_model.h"
 #include "test_support.h"
+#include "tiny_model.h"
 
 #include "moe/engine.h"
 #include "moe/model_maker.h"
@@ -30,14 +31,7 @@ private slots:
     {
         QFETCH(QString, arch);
         test::TempDir dir;
-        MakeModelOptions mo;
-        mo.architecture = arch.toStdString();
-        mo.preset = "tiny";
-        mo.seed = 11;
-        mo.format = MakeFormat::Safetensors;
-        mo.dtype = DType::F32;
-        mo.outDir = dir.path();
-        const MadeModel made = makeModel(mo);
+        const MadeModel made = test::makeTinyModel(arch.toStdString(), dir.path(), MakeFormat::Safetensors, 11, DType::F32);
         auto engine = Engine::load(made.hfDir);
         auto buffer = engine->telemetry().subscribe(64);
 
@@ -100,12 +94,7 @@ private slots:
     void snapshotsAreImmutable()
     {
         test::TempDir dir;
-        MakeModelOptions mo;
-        mo.architecture = "qwen3moe";
-        mo.preset = "tiny";
-        mo.format = MakeFormat::Gguf;
-        mo.outDir = dir.path();
-        const MadeModel made = makeModel(mo);
+        const MadeModel made = test::makeTinyModel("qwen3moe", dir.path(), MakeFormat::Gguf, 0, std::nullopt);
         auto engine = Engine::load(made.ggufPath);
         auto buffer = engine->telemetry().subscribe(2);
         const std::vector<int32_t> prompt = {1, 2, 3, 4};
