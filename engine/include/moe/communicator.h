@@ -77,5 +77,7 @@ std::unique_ptr<Communicator> createLocalCommunicator(const LocalCommunicatorOpt
 // One communicator per listed CUDA device, ncclCommInitAll, one stream per device.
 std::unique_ptr<Communicator> createNcclCommunicator(std::span<const int> cudaDevices);
 bool ncclAvailable();
+// CUDA devices visible to this process (0 without CUDA, a driver or a GPU).
+int cudaDeviceCount();
 
 } // namespace moe

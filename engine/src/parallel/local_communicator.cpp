@@ -271,6 +271,7 @@ std::unique_ptr<Communicator> createNcclCommunicator(std::span<const int>)
     throw Error(ErrorCode::UnsupportedType, "", "devices", "this build has no CUDA/NCCL support (configure with MOE_WITH_CUDA=ON)");
 }
 bool ncclAvailable() { return false; }
+int cudaDeviceCount() { return 0; }
 #endif
 
 } // namespace moe
