@@ -110,21 +110,6 @@ double percentile(std::vector<double> v, double p)
 
 double median(std::vector<double> v) { return percentile(std::move(v), 50); }
 
-// The type holding most weight bytes ("F16", "q4_0", ...): what a reader calls the model's dtype.
-std::string dominantType(const moe::ModelInfo& info)
-{
-    std::map<std::string, uint64_t> bytes;
-    for (const auto& t : info.tensors)
-        bytes[t.type] += t.bytes;
-    std::string best;
-    uint64_t most = 0;
-    for (const auto& [type, b] : bytes)
-        if (b > most) {
-            most = b;
-            best = type;
-        }
-    return best;
-}
 
 uint64_t peakRssBytes()
 {
@@ -156,7 +141,7 @@ nlohmann::json benchJson(moe::Engine& engine, const std::vector<RunResult>& runs
     const double rooflineTps = info.activeWeightBytesPerToken > 0 ? bw.gbPerSecond * 1e9 / double(info.activeWeightBytesPerToken) : 0;
     return {
         {"model", {{"path", info.path}, {"name", info.spec.name}, {"format", moe::modelFormatName(info.format)},
-                   {"architecture", info.spec.architecture}, {"dtype", dominantType(info)},
+                   {"architecture", info.spec.architecture}, {"dtype", moe::dominantTensorType(info)},
                    {"random_weights", info.randomWeights}, {"parameters_total", counts.total},
                    {"parameters_active", counts.active}, {"weight_bytes", info.weightBytes}}},
         {"machine", {{"cpu", cpuModelName()}, {"logical_cpus", std::thread::hardware_concurrency()},

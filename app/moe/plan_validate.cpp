@@ -24,16 +24,7 @@ using nlohmann::json;
 // The format holding most of the file's weight bytes, as a planner format.
 moe::QuantFormatId formatOf(const moe::ModelInfo& info)
 {
-    std::map<std::string, uint64_t> bytes;
-    for (const auto& t : info.tensors)
-        bytes[t.type] += t.bytes;
-    std::string best;
-    uint64_t most = 0;
-    for (const auto& [type, b] : bytes)
-        if (b > most) {
-            most = b;
-            best = type;
-        }
+    const std::string best = moe::dominantTensorType(info);
     if (const moe::QuantFormat* q = moe::findQuantFormat(best))
         return q->id;
     throw moe::Error(moe::ErrorCode::UnsupportedType, info.path, "dtype",

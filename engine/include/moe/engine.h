@@ -52,6 +52,9 @@ struct ModelInfo {
 
 // Reads headers and config only (fast). Throws moe::Error.
 ModelInfo inspectModel(const std::string& path);
+// The tensor type holding most weight bytes ("F16", "Q8_0", ...): what people call the
+// model's dtype.
+std::string dominantTensorType(const ModelInfo& info);
 
 struct LoadProgress {
     uint64_t bytesDone = 0;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
@@ -95,6 +96,21 @@ ModelInfo describeModel(const std::string& path, const OpenedModel& m)
     }
     info.kvBytesPerToken = uint64_t(m.spec.kvBytesPerToken(4.0));
     return info;
+}
+
+std::string dominantTensorType(const ModelInfo& info)
+{
+    std::map<std::string, uint64_t> bytes;
+    for (const auto& t : info.tensors)
+        bytes[t.type] += t.bytes;
+    std::string best;
+    uint64_t most = 0;
+    for (const auto& [type, b] : bytes)
+        if (b > most) {
+            most = b;
+            best = type;
+        }
+    return best;
 }
 
 ModelInfo inspectModel(const std::string& path)
