@@ -6,6 +6,9 @@
 //     (weights are converted exactly, so only the f32 accumulation rounds).
 //   Q8_0 / Q4_0 weights: sum over 32-blocks of sum|w| * amax_b / 254 (x is rounded to
 //     8 bits per block, error <= half a step) + 2 k u S + 1e-6 for f32 scale products.
+//   Other block types (Q4_1 ... MXFP4) are dequantised exactly to F32 and multiply F32
+//     activations, so the float bound holds; they get the Q8_0 / Q4_0 one, which is looser.
+// Row lengths are rounded up to each dtype's block size (256 for the K-quants).
 // Results must be bit-identical for 1 and 2 threads (same SIMD path).
 #include "compute/cpu_backend.h"
 #include "compute/cpu_features.h"
@@ -25,7 +28,17 @@ using namespace moe;
 
 namespace {
 
-const DType kAllDtypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0};
+const DType kAllDtypes[] = {DType::F32,  DType::F16,  DType::BF16,  DType::Q8_0,   DType::Q4_0,
+                            DType::Q4_1, DType::Q5_0, DType::Q5_1,  DType::Q2_K,   DType::Q3_K,
+                            DType::Q4_K, DType::Q5_K, DType::Q6_K,  DType::Q8_K,   DType::IQ4_NL,
+                            DType::IQ4_XS, DType::MXFP4};
+
+// `k` rounded up to a whole number of dtype's blocks.
+int64_t fitBlocks(DType dtype, int64_t k)
+{
+    const int64_t b = dtypeInfo(dtype).blockElements;
+    return (k + b - 1) / b * b;
+}
 
 struct HostWeight {
     DType dtype;
@@ -166,7 +179,8 @@ void TestCpuKernels::matmulAllDtypes()
         setCpuSimdLevel(c.simd);
         auto backend = createCpuBackend({c.threads});
         for (DType dtype : kAllDtypes)
-            for (const Size& s : sizes) {
+            for (Size s : sizes) {
+                s.in = fitBlocks(dtype, s.in);
                 const HostWeight w = makeWeight(rng, dtype, s.out, s.in);
                 HostF32 x(s.n, s.in, randomFloats(rng, size_t(s.n * s.in)));
                 HostF32 bias(1, s.out, randomFloats(rng, size_t(s.out)));
@@ -202,9 +216,9 @@ void TestCpuKernels::matmulThreadsBitIdentical()
             for (int64_t n : {1, 5, 40, 128}) {
                 // 200 rows: several packed row blocks, a partial panel, and few enough
                 // blocks that the planner splits tokens differently for 1 and 2 threads.
-                const int64_t out = n == 128 ? 200 : 97;
-                const HostWeight w = makeWeight(rng, dtype, out, 320);
-                HostF32 x(n, 320, randomFloats(rng, size_t(n * 320)));
+                const int64_t out = n == 128 ? 200 : 97, in = fitBlocks(dtype, 320);
+                const HostWeight w = makeWeight(rng, dtype, out, in);
+                HostF32 x(n, in, randomFloats(rng, size_t(n * in)));
                 HostF32 y1(n, out), y2(n, out);
                 DeviceTensor xv = x.view(), v1 = y1.view(), v2 = y2.view();
                 one->matmul(xv, w.view(), nullptr, v1);
@@ -234,8 +248,8 @@ void TestCpuKernels::matmulPackedEdges()
         auto backend = createCpuBackend({c.threads});
         for (DType dtype : kAllDtypes)
             for (Shape3 s : shapes) {
-                // Quantised rows need multiples of 32; float ones get a ragged k.
-                s.in = isQuantized(dtype) ? (s.out > 100 ? 544 : 288) : (s.out > 100 ? 517 : 263);
+                // Quantised rows need whole blocks (past one k-block of 256); float ones get a ragged k.
+                s.in = isQuantized(dtype) ? fitBlocks(dtype, s.out > 100 ? 544 : 288) : (s.out > 100 ? 517 : 263);
                 const HostWeight w = makeWeight(rng, dtype, s.out, s.in);
                 HostF32 x(s.n, s.in, randomFloats(rng, size_t(s.n * s.in)));
                 HostF32 bias(1, s.out, randomFloats(rng, size_t(s.out)));
@@ -267,14 +281,15 @@ void TestCpuKernels::embedAllDtypes()
         setCpuSimdLevel(c.simd);
         auto backend = createCpuBackend({c.threads});
         for (DType dtype : kAllDtypes) {
-            const HostWeight table = makeWeight(rng, dtype, 11, 64);
+            const int64_t cols = fitBlocks(dtype, 64);
+            const HostWeight table = makeWeight(rng, dtype, 11, cols);
             const int32_t tokens[] = {3, 0, 10, 3};
-            HostF32 out(4, 64);
+            HostF32 out(4, cols);
             DeviceTensor ov = out.view();
             backend->embed(table.view(), tokens, 4, ov);
             for (int i = 0; i < 4; ++i)
-                for (int j = 0; j < 64; ++j)
-                    QCOMPARE(out.v[size_t(i * 64 + j)], table.values[size_t(tokens[i] * 64 + j)]);
+                for (int64_t j = 0; j < cols; ++j)
+                    QCOMPARE(out.v[size_t(i * cols + j)], table.values[size_t(tokens[i] * cols + j)]);
         }
     }
 }
@@ -534,8 +549,9 @@ void TestCpuKernels::routeRandomAgainstSortReference()
 void TestCpuKernels::moeExpertsAgainstNaive()
 {
     std::mt19937 rng(21);
-    const int64_t hidden = 64, ffn = 96, e = 6, k = 2;
+    const int64_t e = 6, k = 2;
     for (DType dtype : kAllDtypes) {
+        const int64_t hidden = fitBlocks(dtype, 64), ffn = fitBlocks(dtype, 96);
         std::vector<HostWeight> store;
         std::vector<ExpertWeights> experts(static_cast<size_t>(e));
         for (int64_t i = 0; i < e; ++i) {

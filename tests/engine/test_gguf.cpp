@@ -316,15 +316,15 @@ void TestGguf::honoursAlignment()
 void TestGguf::namesTypesWeCannotCompute()
 {
     Gguf g;
-    g.tensor("blk.0.ffn_down_exps.weight", {256, 2}, 12, 0); // Q4_K: 2 x 144 bytes
-    g.tensor("x", {4}, 28, 288);                               // F64
-    for (int k = 0; k < 288 + 32; ++k)
+    g.tensor("blk.0.ffn_down_exps.weight", {256, 2}, 16, 0); // IQ2_XXS: 2 x 66 bytes
+    g.tensor("x", {4}, 28, 160);                               // F64
+    for (int k = 0; k < 160 + 32; ++k)
         g.data.u8(0);
     const auto f = parse(g.build());
     const TensorEntry& e = f->tensorEntries()[0];
-    QCOMPARE(e.typeName, std::string("Q4_K"));
+    QCOMPARE(e.typeName, std::string("IQ2_XXS"));
     QVERIFY(!e.dtype);
-    QCOMPARE(e.bytes, uint64_t(288));
+    QCOMPARE(e.bytes, uint64_t(132));
     QCOMPARE(f->tensorEntries()[1].typeName, std::string("F64"));
     try {
         f->weight("blk.0.ffn_down_exps.weight");
@@ -332,7 +332,7 @@ void TestGguf::namesTypesWeCannotCompute()
     } catch (const Error& err) {
         QCOMPARE(err.code(), ErrorCode::UnsupportedType);
         QCOMPARE(err.field(), std::string("tensor blk.0.ffn_down_exps.weight"));
-        QVERIFY(std::string(err.what()).find("blk.0.ffn_down_exps.weight: tensor type Q4_K is not supported yet")
+        QVERIFY(std::string(err.what()).find("blk.0.ffn_down_exps.weight: tensor type IQ2_XXS is not supported yet")
                 != std::string::npos);
     }
 }
@@ -623,9 +623,10 @@ void TestGguf::typeNames()
     QCOMPARE(std::string(ggmlTypeName(39)), std::string("MXFP4"));
     QCOMPARE(std::string(ggmlTypeName(77)), std::string("type 77"));
     QCOMPARE(*dtypeFromGgml(30), DType::BF16);
-    QVERIFY(!dtypeFromGgml(12));
-    for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0})
-        QCOMPARE(*dtypeFromGgml(ggmlTypeFromDType(t)), t);
+    QCOMPARE(*dtypeFromGgml(12), DType::Q4_K);
+    QVERIFY(!dtypeFromGgml(16)); // IQ2_XXS: known by name, not computable
+    for (int i = 0; i < kDTypeCount; ++i)
+        QCOMPARE(*dtypeFromGgml(ggmlTypeFromDType(DType(i))), DType(i));
     QCOMPARE(std::string(ggufTypeName(GgufType::Float64)), std::string("float64"));
 }
 

@@ -178,7 +178,7 @@ void CpuBackend::matmul(const DeviceTensor& x, const DeviceTensor& w, const Devi
     requireF32(x, "matmul", "x");
     requireF32(y, "matmul", "y");
     const int64_t n = x.rows(), in = x.cols(), out = w.rows();
-    if (w.cols() != in || y.cols() != out || y.rows() != n || (isQuantized(w.dtype) && in % 32 != 0))
+    if (w.cols() != in || y.cols() != out || y.rows() != n || in % dtypeInfo(w.dtype).blockElements != 0)
         badArgument("matmul", "x " + x.shape.toString() + " w " + w.shape.toString() + " y " + y.shape.toString());
     if (bias && bias->shape.elements() != out)
         badArgument("matmul", "bias " + bias->shape.toString());
@@ -192,7 +192,7 @@ void CpuBackend::matmul(const DeviceTensor& x, const DeviceTensor& w, const Devi
     job.wtype = w.dtype;
     job.bias = bias ? f32Param(*bias, m_biasF32) : nullptr;
     job.y = f32(y);
-    if (isQuantized(w.dtype) && !matmulUsesPackedGemm(simd, w.dtype, n)) {
+    if (kern::hasQuantTile(w.dtype) && !matmulUsesPackedGemm(simd, w.dtype, n)) {
         m_actQ.ensure(size_t(n * (in / 32)) * sizeof(kern::ActQ8Block));
         job.xq = m_actQ.as<kern::ActQ8Block>();
         quantizeActivations(m_pool, simd, job.x, n, in, m_actQ.as<kern::ActQ8Block>());

@@ -34,9 +34,11 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 Plan planJob(CpuSimd simd, const MatmulJob& j, const MatmulWorkspace& ws, int threads)
 {
     Plan p;
-    const bool quant = isQuantized(j.wtype);
+    const bool quant = kern::hasQuantTile(j.wtype);
     p.packed = matmulUsesPackedGemm(simd, j.wtype, j.n) && kern::packedGemmScratchFloats(kern::kPackRows) <= ws.tileFloats;
-    p.convert = !p.packed && !quant && j.wtype != DType::F32 && j.n > kDirectMaxTokens;
+    // Block types without an integer tile (K-quants, IQ4, MXFP4, ...) have no direct
+    // GEMV: their rows are always dequantised into the per-thread tile first.
+    p.convert = !p.packed && !quant && j.wtype != DType::F32 && (j.n > kDirectMaxTokens || isQuantized(j.wtype));
     if (p.packed) {
         p.rowBlock = kern::kPackRows;
     } else if (p.convert) {
@@ -71,7 +73,7 @@ void runUnit(CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob& j, const 
                          ws.tiles + size_t(thread) * ws.tileFloats);
         return;
     }
-    if (isQuantized(j.wtype)) {
+    if (kern::hasQuantTile(j.wtype)) {
         const int64_t nb = j.in / 32;
         for (int64_t t = t0; t < t1; t += kern::kQuantTileTokens)
             for (int64_t r = r0; r < r1; r += kern::kQuantTileRows)
@@ -104,7 +106,7 @@ void runUnit(CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob& j, const 
 
 bool matmulUsesPackedGemm(CpuSimd simd, DType wtype, int64_t n)
 {
-    return kern::packedGemmAvailable(simd) && n >= (isQuantized(wtype) ? kPackedMinTokensQuant : kPackedMinTokensFloat);
+    return kern::packedGemmAvailable(simd) && n >= (kern::hasQuantTile(wtype) ? kPackedMinTokensQuant : kPackedMinTokensFloat);
 }
 
 size_t matmulTileFloats(int64_t maxIn) { return std::max(kMinTileFloats, size_t(std::max<int64_t>(maxIn, 1)) * 4); }

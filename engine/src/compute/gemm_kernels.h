@@ -36,6 +36,10 @@ inline constexpr int kQuantTileTokens = 2;
 void floatTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const float* x, int64_t ldx,
                int64_t k, int rm, int rn, const float* bias, float* y, int64_t ldy);
 
+// Whether quantTile handles wtype. The other GGML block types (Q4_K, Q6_K, ...) go
+// through convertRowsToF32 (dequantizeRow into a per-thread tile) and floatTile.
+inline bool hasQuantTile(DType t) { return t == DType::Q8_0 || t == DType::Q4_0; }
+
 // Q8_0 / Q4_0 weights against quantised activations; nb = blocks per row (k / 32).
 void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const ActQ8Block* x, int64_t ldxBlocks,
                int64_t nb, int rm, int rn, const float* bias, float* y, int64_t ldy);
@@ -58,7 +62,7 @@ bool packedGemmAvailable(CpuSimd simd);
 // Floats of scratch packedGemm needs for `rows` weight rows (any alignment).
 size_t packedGemmScratchFloats(int64_t rows);
 // y[t * ldy + r] = bias[r] + sum_k x[t * ldx + k] * w[r, k] for r < rows, t < tokens;
-// w any dtype (k a multiple of 32 for quantised). Requires packedGemmAvailable(simd).
+// w any dtype (k a multiple of the block size for quantised). Requires packedGemmAvailable(simd).
 void packedGemm(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, int64_t rows, const float* x, int64_t ldx,
                 int64_t tokens, int64_t k, const float* bias, float* y, int64_t ldy, float* scratch);
 

@@ -2,7 +2,7 @@
 //
 // BLIS-style: a call covers up to kPackRows weight rows and every token, one panel of
 // kPackNr rows x one k-block (kPackKc columns) at a time. The panel is converted to
-// F32 once (F16 / BF16 widened, Q8_0 / Q4_0 dequantised) and transposed k-major, so
+// F32 once (F16 / BF16 widened, block types dequantised) and transposed k-major, so
 // the microkernel loads kPackNr consecutive outputs' weights with kPackNr / 8 aligned
 // loads and broadcasts one activation per token: kPackMr x kPackNr accumulators
 // (12 ymm) stay in registers for the whole k-block. The panel (24 KiB) stays in L1
@@ -134,8 +134,24 @@ void packPanel(DType wtype, const uint8_t* w, size_t wrb, int rows, int64_t kc, 
     }
 }
 
+// Block types without a load8 (K-quants, IQ4, MXFP4, Q4_1, ...): dequantise each row's
+// k-block with dequantizeRow (kc is a whole number of blocks: k0 and kPackKc are
+// multiples of every block size) and scatter it into the panel.
+void packPanelGeneric(DType wtype, const uint8_t* w, size_t wrb, int rows, int64_t kc, float* dst)
+{
+    alignas(32) float row[kPackKc];
+    for (int r = 0; r < kPackNr; ++r) {
+        if (r < rows)
+            dequantizeRow(wtype, w + size_t(r) * wrb, row, size_t(kc));
+        for (int64_t k = 0; k < kc; ++k)
+            dst[k * kPackNr + r] = r < rows ? row[k] : 0.f;
+    }
+}
+
 void packWeights(DType wtype, const uint8_t* w, size_t wrb, int rows, int64_t kc, float* dst)
 {
+    if (isQuantized(wtype) && wtype != DType::Q8_0 && wtype != DType::Q4_0)
+        return packPanelGeneric(wtype, w, wrb, rows, kc, dst);
     switch (wtype) {
     case DType::F16: return packPanel<PackF16>(wtype, w, wrb, rows, kc, dst);
     case DType::BF16: return packPanel<PackBF16>(wtype, w, wrb, rows, kc, dst);

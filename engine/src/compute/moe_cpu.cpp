@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace moe {
 
@@ -52,11 +53,16 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
             ew.down.rows() != hidden || ew.down.cols() != ffn)
             throw Error(ErrorCode::InvalidArgument, "", "moeExperts",
                         "expert shapes " + ew.gate.shape.toString() + " / " + ew.down.shape.toString());
-        quantUp = quantUp || isQuantized(ew.gate.dtype) || isQuantized(ew.up.dtype);
-        quantDown = quantDown || isQuantized(ew.down.dtype);
+        if (hidden % dtypeInfo(ew.gate.dtype).blockElements != 0 || hidden % dtypeInfo(ew.up.dtype).blockElements != 0 ||
+            ffn % dtypeInfo(ew.down.dtype).blockElements != 0)
+            throw Error(ErrorCode::InvalidArgument, "", "moeExperts",
+                        "expert widths " + std::to_string(hidden) + " / " + std::to_string(ffn) +
+                            " are not multiples of the weights' block size");
+        // Only Q8_0 / Q4_0 take integer dots on quantised activations; other block
+        // types are dequantised per row block and multiply F32 activations.
+        quantUp = quantUp || kern::hasQuantTile(ew.gate.dtype) || kern::hasQuantTile(ew.up.dtype);
+        quantDown = quantDown || kern::hasQuantTile(ew.down.dtype);
     }
-    if ((quantUp && hidden % 32 != 0) || (quantDown && ffn % 32 != 0))
-        throw Error(ErrorCode::InvalidArgument, "", "moeExperts", "quantised experts need widths divisible by 32");
     const int64_t total = n * k;
     ensureMoeScratch(total, hidden, ffn, e);
 

@@ -1,7 +1,11 @@
 #include "moe/dtype.h"
 
+#include "moe/quant_blocks.h"
+#include "quant/block_codecs.h"
+
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <cmath>
 #include <string>
 
@@ -15,7 +19,20 @@ const DTypeInfo& dtypeInfo(DType t)
         {"bf16", 1, 2},
         {"q8_0", kQ8_0Block, int(sizeof(BlockQ8_0))},
         {"q4_0", kQ4_0Block, int(sizeof(BlockQ4_0))},
+        {"q4_1", kQK, int(sizeof(BlockQ4_1))},
+        {"q5_0", kQK, int(sizeof(BlockQ5_0))},
+        {"q5_1", kQK, int(sizeof(BlockQ5_1))},
+        {"q2_k", kQK_K, int(sizeof(BlockQ2_K))},
+        {"q3_k", kQK_K, int(sizeof(BlockQ3_K))},
+        {"q4_k", kQK_K, int(sizeof(BlockQ4_K))},
+        {"q5_k", kQK_K, int(sizeof(BlockQ5_K))},
+        {"q6_k", kQK_K, int(sizeof(BlockQ6_K))},
+        {"q8_k", kQK_K, int(sizeof(BlockQ8_K))},
+        {"iq4_nl", kQK, int(sizeof(BlockIQ4_NL))},
+        {"iq4_xs", kQK_K, int(sizeof(BlockIQ4_XS))},
+        {"mxfp4", kQK, int(sizeof(BlockMXFP4))},
     };
+    static_assert(std::size(infos) == kDTypeCount);
     return infos[static_cast<int>(t)];
 }
 
@@ -24,13 +41,13 @@ std::optional<DType> dtypeFromName(std::string_view name)
     std::string lower(name);
     for (char& c : lower)
         c = char(std::tolower(static_cast<unsigned char>(c)));
-    for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0})
-        if (lower == dtypeInfo(t).name)
-            return t;
+    for (int i = 0; i < kDTypeCount; ++i)
+        if (lower == dtypeInfo(DType(i)).name)
+            return DType(i);
     return std::nullopt;
 }
 
-bool isQuantized(DType t) { return t == DType::Q8_0 || t == DType::Q4_0; }
+bool isQuantized(DType t) { return dtypeInfo(t).blockElements > 1; }
 
 std::optional<uint64_t> rowBytes(DType t, uint64_t elements)
 {
@@ -139,6 +156,9 @@ void dequantizeRow(DType t, const void* src, float* dst, size_t n)
         }
         return;
     }
+    default:
+        quant::dequantizeBlocks(t, src, dst, n);
+        return;
     }
 }
 
@@ -196,6 +216,9 @@ void quantizeRow(DType t, const float* src, void* dst, size_t n)
         }
         return;
     }
+    default:
+        quant::quantizeBlocks(t, src, dst, n);
+        return;
     }
 }
 

@@ -98,8 +98,20 @@ std::optional<DType> dtypeFromGgml(uint32_t ggmlType)
     case 0: return DType::F32;
     case 1: return DType::F16;
     case 2: return DType::Q4_0;
+    case 3: return DType::Q4_1;
+    case 6: return DType::Q5_0;
+    case 7: return DType::Q5_1;
     case 8: return DType::Q8_0;
+    case 10: return DType::Q2_K;
+    case 11: return DType::Q3_K;
+    case 12: return DType::Q4_K;
+    case 13: return DType::Q5_K;
+    case 14: return DType::Q6_K;
+    case 15: return DType::Q8_K;
+    case 20: return DType::IQ4_NL;
+    case 23: return DType::IQ4_XS;
     case 30: return DType::BF16;
+    case 39: return DType::MXFP4;
     default: return std::nullopt;
     }
 }
@@ -112,6 +124,18 @@ uint32_t ggmlTypeFromDType(DType t)
     case DType::BF16: return 30;
     case DType::Q8_0: return 8;
     case DType::Q4_0: return 2;
+    case DType::Q4_1: return 3;
+    case DType::Q5_0: return 6;
+    case DType::Q5_1: return 7;
+    case DType::Q2_K: return 10;
+    case DType::Q3_K: return 11;
+    case DType::Q4_K: return 12;
+    case DType::Q5_K: return 13;
+    case DType::Q6_K: return 14;
+    case DType::Q8_K: return 15;
+    case DType::IQ4_NL: return 20;
+    case DType::IQ4_XS: return 23;
+    case DType::MXFP4: return 39;
     }
     return 0;
 }

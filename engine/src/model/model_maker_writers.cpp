@@ -22,7 +22,7 @@ DType storageDtype(const PlannedTensor& t, DType modelDtype, bool gguf)
         return DType::F32;
     if (isQuantized(modelDtype)) {
         // llama.cpp never quantizes the router: its logits decide everything downstream.
-        if (t.role == TensorRole::Router || t.shape.cols() % 32 != 0)
+        if (t.role == TensorRole::Router || t.shape.cols() % dtypeInfo(modelDtype).blockElements != 0)
             return DType::F32;
     }
     return modelDtype;
@@ -69,6 +69,18 @@ uint32_t ggufFileType(DType t)
     case DType::Q4_0: return 2;
     case DType::Q8_0: return 7;
     case DType::BF16: return 32;
+    case DType::Q4_1: return 3;
+    case DType::Q5_0: return 8;
+    case DType::Q5_1: return 9;
+    case DType::Q2_K: return 10;
+    case DType::Q3_K: return 12; // Q3_K_M
+    case DType::Q4_K: return 15; // Q4_K_M
+    case DType::Q5_K: return 17; // Q5_K_M
+    case DType::Q6_K: return 18;
+    case DType::IQ4_NL: return 25;
+    case DType::IQ4_XS: return 30;
+    case DType::MXFP4: return 38; // MXFP4_MOE
+    case DType::Q8_K: return 0;   // no llama file type: ggml uses it for activations only
     }
     return 0;
 }
