@@ -4,6 +4,8 @@
 // structs; quantise -> dequantise error per type; GGUF errors for bad block geometry;
 // and a GGUF mixing Q4_K / Q6_K / Q8_0 / F32 tensors (as Q4_K_M files do) running end
 // to end against the F32 model.
+#include "compute/cpu_features.h"
+#include "compute/gemm_kernels.h"
 #include "moe/dtype.h"
 #include "moe/engine.h"
 #include "moe/error.h"
@@ -312,6 +314,31 @@ private slots:
                         QVERIFY2(v == 0.f, dtypeName(t));
             }
         }
+    }
+
+    void simdDequantizeMatchesScalar()
+    {
+        // The AVX2 dequantisers (GEMV tile and packed panels) give the same bits.
+        if (!cpuSupportsAvx2())
+            QSKIP("no AVX2 on this machine");
+        std::mt19937 rng(5);
+        int covered = 0;
+        for (DType t : kNewTypes)
+            for (Scale kind : {Scale::Zero, Scale::Max, Scale::Negative, Scale::Random}) {
+                const int blocks = 16, n = dtypeInfo(t).blockElements * blocks;
+                std::vector<uint8_t> row;
+                for (int i = 0; i < blocks; ++i) {
+                    const auto b = makeBlock(rng, t, kind);
+                    row.insert(row.end(), b.begin(), b.end());
+                }
+                std::vector<float> scalar(static_cast<size_t>(n)), simd(static_cast<size_t>(n));
+                dequantizeRow(t, row.data(), scalar.data(), size_t(n));
+                if (!kern::dequantizeRowSimd(CpuSimd::Avx2, t, row.data(), simd.data(), n))
+                    continue;
+                ++covered;
+                QVERIFY2(std::memcmp(scalar.data(), simd.data(), size_t(n) * 4) == 0, dtypeName(t));
+            }
+        QCOMPARE(covered, 8); // Q4_K and Q6_K, four scale kinds each
     }
 
     void quantizeRoundTripWithinBound()

@@ -189,6 +189,8 @@ void convertRowsToF32(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes
             continue;
         }
 #endif
+        if (dequantizeRowSimd(simd, wtype, src, d, k))
+            continue;
         if (wtype == DType::F32 || wtype == DType::BF16 || isQuantized(wtype))
             dequantizeRow(wtype, src, d, size_t(k));
         else

@@ -49,6 +49,11 @@ void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const
 void convertRowsToF32(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, int64_t rows, int64_t k,
                       float* dst);
 
+// A row of k weights of a block type -> f32, bit-identical to dequantizeRow; false
+// when no SIMD version exists for wtype at this level (the caller uses dequantizeRow).
+// AVX2: Q4_K, Q6_K (dequant_avx2.cpp).
+bool dequantizeRowSimd(CpuSimd simd, DType wtype, const void* src, float* dst, int64_t k);
+
 // One activation row (k a multiple of 32) -> k / 32 blocks.
 void quantizeActRow(CpuSimd simd, const float* x, int64_t k, ActQ8Block* dst);
 

@@ -141,7 +141,7 @@ void packPanelGeneric(DType wtype, const uint8_t* w, size_t wrb, int rows, int64
 {
     alignas(32) float row[kPackKc];
     for (int r = 0; r < kPackNr; ++r) {
-        if (r < rows)
+        if (r < rows && !dequantizeRowSimd(CpuSimd::Avx2, wtype, w + size_t(r) * wrb, row, kc))
             dequantizeRow(wtype, w + size_t(r) * wrb, row, size_t(kc));
         for (int64_t k = 0; k < kc; ++k)
             dst[k * kPackNr + r] = r < rows ? row[k] : 0.f;
