@@ -33,7 +33,7 @@ Options:
 
 )";
 
-std::string usageText()
+const std::string& usageText()
 {
     static const std::string text = std::string(kUsageHead) + kSamplingHelp;
     return text;

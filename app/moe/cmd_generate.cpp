@@ -40,7 +40,7 @@ Options:
 
 )";
 
-std::string usageText()
+const std::string& usageText()
 {
     static const std::string text = std::string(kUsageHead) + kSamplingHelp + kParallelHelp;
     return text;
