@@ -33,7 +33,7 @@ Options:
   --threads T             CPU threads (default: all cores)
   --repeat R              runs; speeds are the median run (default 1)
   --seed S                seed of the random prompt ids (default 0)
-  --probe-bytes B         bandwidth probe buffer (default: max(4 x LLC, 256 MiB))
+  --probe-bytes B         bandwidth probe buffer (default: max(4 x LLC, 1 GiB))
   --no-telemetry          switch routing telemetry off (to measure its overhead)
   --json                  print one JSON object (schema below)
   -h, --help              show this help

@@ -12,7 +12,7 @@ namespace moe {
 
 struct BandwidthProbeOptions {
     int threads = 0;        // 0 = hardware concurrency
-    uint64_t bytes = 0;     // buffer size; 0 = max(4 x last-level cache, 256 MiB)
+    uint64_t bytes = 0;     // buffer size; 0 = max(4 x last-level cache, 1 GiB)
     int passes = 5;         // timed passes; the best one is reported
 };
 
