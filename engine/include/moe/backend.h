@@ -32,6 +32,9 @@ struct DeviceTensor {
     int64_t cols() const { return shape.cols(); }
     // Row range [first, first + count) of a 2-D activation / weight (a view, not a copy).
     DeviceTensor rowsView(int64_t first, int64_t count) const;
+    // A [rows, width] view of the start of an F32 scratch buffer sized for the widest
+    // use (activations of different widths share one allocation).
+    DeviceTensor leadingView(int64_t rows, int64_t width) const;
 };
 
 // Sizes the backend's scratch so ops never allocate while generating.

@@ -19,4 +19,14 @@ DeviceTensor DeviceTensor::rowsView(int64_t first, int64_t count) const
     return v;
 }
 
+DeviceTensor DeviceTensor::leadingView(int64_t rows, int64_t width) const
+{
+    assert(dtype == DType::F32 && uint64_t(rows * width) * 4 <= bytes);
+    DeviceTensor v = *this;
+    v.shape = Shape{rows, width};
+    v.bytes = uint64_t(rows * width) * 4;
+    v.owned = false;
+    return v;
+}
+
 } // namespace moe

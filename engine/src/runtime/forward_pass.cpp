@@ -96,11 +96,7 @@ void ForwardPass::attentionBlock(const LayerWeights& lw, KvCache& cache, int64_t
 void ForwardPass::denseFfn(const ExpertWeights& w, const DeviceTensor* gate, const DeviceTensor& xn, int64_t n)
 {
     const int64_t width = w.gate.rows();
-    DeviceTensor g = m_ffnGate.rowsView(0, n), u = m_ffnUp.rowsView(0, n), a = m_ffnAct.rowsView(0, n);
-    g.shape = Shape{n, width};
-    u.shape = Shape{n, width};
-    a.shape = Shape{n, width};
-    g.bytes = u.bytes = a.bytes = uint64_t(n * width) * 4;
+    DeviceTensor g = m_ffnGate.leadingView(n, width), u = m_ffnUp.leadingView(n, width), a = m_ffnAct.leadingView(n, width);
     m_backend.matmul(xn, w.gate, nullptr, g);
     m_backend.matmul(xn, w.up, nullptr, u);
     m_backend.swiglu(g, u, a);

@@ -11,16 +11,6 @@
 namespace moe {
 namespace {
 
-// A [rows, width] view of the start of a buffer (buffers are sized for the widest use).
-DeviceTensor view(const DeviceTensor& t, int64_t rows, int64_t width)
-{
-    DeviceTensor v = t;
-    v.shape = Shape{rows, width};
-    v.bytes = uint64_t(rows * width) * 4;
-    v.owned = false;
-    return v;
-}
-
 float* f32(const DeviceTensor& t, int64_t offset = 0) { return static_cast<float*>(t.data) + offset; }
 
 } // namespace
@@ -180,7 +170,7 @@ void ParallelForwardPass::attentionLayer(int64_t layer, int64_t n, int64_t pos)
         ap.headDim = s.headDim;
         ap.scale = 1.0f / std::sqrt(float(s.headDim));
         m_backend.attention(ap);
-        DeviceTensor partial = view(d.partial, n, s.hiddenSize);
+        DeviceTensor partial = d.partial.leadingView(n, s.hiddenSize);
         m_backend.matmul(att, d.attn[size_t(layer)].o, nullptr, partial);
     }
     if (m_plan.tp() > 1)
@@ -191,7 +181,7 @@ void ParallelForwardPass::attentionLayer(int64_t layer, int64_t n, int64_t pos)
         }
     for (auto& dp : m_devices) {
         DeviceTensor x = dp->x.rowsView(0, n);
-        m_backend.add(x, view(dp->partial, n, s.hiddenSize));
+        m_backend.add(x, dp->partial.leadingView(n, s.hiddenSize));
     }
 }
 
@@ -208,7 +198,7 @@ void ParallelForwardPass::route(int64_t layer, int64_t n, ForwardObserver* obser
     rp.topkGroups = s.topkGroups;
     for (auto& dp : m_devices) {
         ParallelDevice& d = *dp;
-        DeviceTensor logits = view(d.partial, n, s.numExperts);
+        DeviceTensor logits = d.partial.leadingView(n, s.numExperts);
         m_backend.matmul(d.xn.rowsView(0, n), lw.router, nullptr, logits);
         const RoutingView r = m_backend.routeTopK(logits, rp);
         std::copy_n(r.expertIds, n * r.topK, d.ids.begin());

@@ -11,15 +11,6 @@
 namespace moe {
 namespace {
 
-DeviceTensor view(const DeviceTensor& t, int64_t rows, int64_t width)
-{
-    DeviceTensor v = t;
-    v.shape = Shape{rows, width};
-    v.bytes = uint64_t(rows * width) * 4;
-    v.owned = false;
-    return v;
-}
-
 float* f32(const DeviceTensor& t, int64_t offset = 0) { return static_cast<float*>(t.data) + offset; }
 
 void addRow(float* dst, const float* src, int64_t h)
@@ -115,7 +106,7 @@ void ParallelForwardPass::runExperts(ParallelDevice& d, int64_t layer)
     const FfnShard& f = d.ffn[size_t(layer)];
     if (d.workCount == 0 || f.experts.empty())
         return;
-    DeviceTensor x = view(d.work, d.workCount, h), out = view(d.workOut, d.workCount, h);
+    DeviceTensor x = d.work.leadingView(d.workCount, h), out = d.workOut.leadingView(d.workCount, h);
     MoeFfnParams mp;
     mp.x = &x;
     mp.experts = &f.experts;
@@ -134,8 +125,8 @@ void ParallelForwardPass::denseSlice(ParallelDevice& d, int64_t layer)
     if (!w.gate.data || m == 0)
         return;
     const int64_t width = w.gate.rows(), h = m_spec.hiddenSize;
-    DeviceTensor xn = view(d.ownedXn, m, h), g = view(d.ffnGate, m, width), u = view(d.ffnUp, m, width),
-                 a = view(d.ffnAct, m, width), out = view(d.ffnOut, m, h), acc = view(d.ownedPartial, m, h);
+    DeviceTensor xn = d.ownedXn.leadingView(m, h), g = d.ffnGate.leadingView(m, width), u = d.ffnUp.leadingView(m, width),
+                 a = d.ffnAct.leadingView(m, width), out = d.ffnOut.leadingView(m, h), acc = d.ownedPartial.leadingView(m, h);
     m_backend.matmul(xn, w.gate, nullptr, g);
     m_backend.matmul(xn, w.up, nullptr, u);
     m_backend.swiglu(g, u, a);
@@ -143,7 +134,7 @@ void ParallelForwardPass::denseSlice(ParallelDevice& d, int64_t layer)
     const DeviceTensor& gate = m_weights.layers[size_t(layer)].sharedExpertGate;
     if (gate.data) {
         // sigmoid(gate · x) scales the whole shared output, so it scales each slice alike.
-        DeviceTensor scale = view(d.scale, m, 1);
+        DeviceTensor scale = d.scale.leadingView(m, 1);
         m_backend.matmul(xn, gate, nullptr, scale);
         m_backend.sigmoid(scale);
         m_backend.addScaledRows(acc, out, scale);
@@ -166,7 +157,7 @@ void ParallelForwardPass::reduceAndGather(int64_t layer, int64_t n)
     if (ep == 1) {
         for (auto& dp : m_devices) {
             DeviceTensor x = dp->x.rowsView(0, n);
-            m_backend.add(x, view(dp->ownedPartial, n, h));
+            m_backend.add(x, dp->ownedPartial.leadingView(n, h));
         }
         return;
     }
