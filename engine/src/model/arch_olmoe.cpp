@@ -8,13 +8,13 @@
 namespace moe {
 namespace {
 
+// OLMoE calls the expert width intermediate_size and has no dense layers.
+const detail::QwenStyleMoeKeys kMoeKeys{"intermediate_size", false, false};
+
 void fromHf(ModelSpec& s, const nlohmann::json& c, const std::string& file)
 {
     detail::readCommonHfFields(s, c, file);
-    s.numExperts = detail::jsonInt(c, "num_experts", file);
-    s.numExpertsPerToken = detail::jsonInt(c, "num_experts_per_tok", file);
-    s.moeIntermediateSize = detail::jsonInt(c, "intermediate_size", file);
-    s.normTopkProb = detail::jsonBoolOr(c, "norm_topk_prob", false, file);
+    detail::readQwenStyleMoeFields(s, c, file, kMoeKeys);
     s.qkNorm = QkNorm::Full;
     if (s.name.empty())
         s.name = "OLMoE";
@@ -29,14 +29,7 @@ void fromGguf(ModelSpec& s, const GgufFile& g)
 
 std::string hfName(TensorRole role, int64_t layer, int64_t expert) { return detail::hfMlpExpertName(role, layer, expert); }
 
-void addHfFields(nlohmann::json& c, const ModelSpec& s)
-{
-    c["num_experts"] = s.numExperts;
-    c["num_experts_per_tok"] = s.numExpertsPerToken;
-    c["intermediate_size"] = s.moeIntermediateSize;
-    c["norm_topk_prob"] = s.normTopkProb;
-    c["hidden_act"] = "silu";
-}
+void addHfFields(nlohmann::json& c, const ModelSpec& s) { detail::writeQwenStyleMoeFields(c, s, kMoeKeys); }
 
 } // namespace
 

@@ -9,17 +9,15 @@
 namespace moe {
 namespace {
 
+const detail::QwenStyleMoeKeys kMoeKeys{"moe_intermediate_size", /*normTopkDefault=*/false, true};
+
 void fromHf(ModelSpec& s, const nlohmann::json& c, const std::string& file)
 {
     detail::readCommonHfFields(s, c, file);
-    s.numExperts = detail::jsonInt(c, "num_experts", file);
-    s.numExpertsPerToken = detail::jsonInt(c, "num_experts_per_tok", file);
-    s.moeIntermediateSize = detail::jsonInt(c, "moe_intermediate_size", file);
+    detail::readQwenStyleMoeFields(s, c, file, kMoeKeys);
     s.sharedExpertIntermediateSize = detail::jsonIntOr(c, "shared_expert_intermediate_size", 0, file);
     s.numSharedExperts = s.sharedExpertIntermediateSize > 0 ? 1 : 0;
     s.sharedExpertGate = s.numSharedExperts > 0;
-    s.normTopkProb = detail::jsonBoolOr(c, "norm_topk_prob", false, file);
-    s.moeLayerFrequency = detail::jsonIntOr(c, "decoder_sparse_step", 1, file);
     s.attentionBias = true;
     if (s.name.empty())
         s.name = "Qwen2-MoE";
@@ -49,14 +47,8 @@ std::string hfName(TensorRole role, int64_t layer, int64_t expert)
 
 void addHfFields(nlohmann::json& c, const ModelSpec& s)
 {
-    c["num_experts"] = s.numExperts;
-    c["num_experts_per_tok"] = s.numExpertsPerToken;
-    c["moe_intermediate_size"] = s.moeIntermediateSize;
+    detail::writeQwenStyleMoeFields(c, s, kMoeKeys);
     c["shared_expert_intermediate_size"] = s.sharedExpertIntermediateSize;
-    c["norm_topk_prob"] = s.normTopkProb;
-    c["decoder_sparse_step"] = s.moeLayerFrequency;
-    c["intermediate_size"] = s.intermediateSize > 0 ? s.intermediateSize : s.moeIntermediateSize;
-    c["hidden_act"] = "silu";
 }
 
 } // namespace

@@ -8,14 +8,12 @@
 namespace moe {
 namespace {
 
+const detail::QwenStyleMoeKeys kMoeKeys{"moe_intermediate_size", /*normTopkDefault=*/true, true};
+
 void fromHf(ModelSpec& s, const nlohmann::json& c, const std::string& file)
 {
     detail::readCommonHfFields(s, c, file);
-    s.numExperts = detail::jsonInt(c, "num_experts", file);
-    s.numExpertsPerToken = detail::jsonInt(c, "num_experts_per_tok", file);
-    s.moeIntermediateSize = detail::jsonInt(c, "moe_intermediate_size", file);
-    s.normTopkProb = detail::jsonBoolOr(c, "norm_topk_prob", true, file);
-    s.moeLayerFrequency = detail::jsonIntOr(c, "decoder_sparse_step", 1, file);
+    detail::readQwenStyleMoeFields(s, c, file, kMoeKeys);
     s.attentionBias = detail::jsonBoolOr(c, "attention_bias", false, file);
     s.qkNorm = QkNorm::PerHead;
     if (s.name.empty())
@@ -33,14 +31,8 @@ std::string hfName(TensorRole role, int64_t layer, int64_t expert) { return deta
 
 void addHfFields(nlohmann::json& c, const ModelSpec& s)
 {
-    c["num_experts"] = s.numExperts;
-    c["num_experts_per_tok"] = s.numExpertsPerToken;
-    c["moe_intermediate_size"] = s.moeIntermediateSize;
-    c["norm_topk_prob"] = s.normTopkProb;
-    c["decoder_sparse_step"] = s.moeLayerFrequency;
+    detail::writeQwenStyleMoeFields(c, s, kMoeKeys);
     c["attention_bias"] = s.attentionBias;
-    c["intermediate_size"] = s.intermediateSize > 0 ? s.intermediateSize : s.moeIntermediateSize;
-    c["hidden_act"] = "silu";
 }
 
 } // namespace

@@ -136,4 +136,27 @@ void readCommonGgufFields(ModelSpec& spec, const GgufFile& gguf, const std::stri
         spec.eosTokenIds = {*eos};
 }
 
+void readQwenStyleMoeFields(ModelSpec& s, const nlohmann::json& c, const std::string& file, const QwenStyleMoeKeys& keys)
+{
+    s.numExperts = jsonInt(c, "num_experts", file);
+    s.numExpertsPerToken = jsonInt(c, "num_experts_per_tok", file);
+    s.moeIntermediateSize = jsonInt(c, keys.expertFfnKey, file);
+    s.normTopkProb = jsonBoolOr(c, "norm_topk_prob", keys.normTopkDefault, file);
+    if (keys.hasSparseStep)
+        s.moeLayerFrequency = jsonIntOr(c, "decoder_sparse_step", 1, file);
+}
+
+void writeQwenStyleMoeFields(nlohmann::json& c, const ModelSpec& s, const QwenStyleMoeKeys& keys)
+{
+    c["num_experts"] = s.numExperts;
+    c["num_experts_per_tok"] = s.numExpertsPerToken;
+    c["norm_topk_prob"] = s.normTopkProb;
+    if (keys.hasSparseStep) {
+        c["decoder_sparse_step"] = s.moeLayerFrequency;
+        c["intermediate_size"] = s.intermediateSize > 0 ? s.intermediateSize : s.moeIntermediateSize;
+    }
+    c[keys.expertFfnKey] = s.moeIntermediateSize;
+    c["hidden_act"] = "silu";
+}
+
 } // namespace moe::detail

@@ -22,4 +22,16 @@ void readCommonHfFields(ModelSpec& spec, const nlohmann::json& config, const std
 // `{arch}.*` keys of llama.cpp's GGUF convention shared by every family.
 void readCommonGgufFields(ModelSpec& spec, const GgufFile& gguf, const std::string& arch);
 
+// Routed-expert keys as the Qwen-MoE and OLMoE configs spell them: num_experts,
+// num_experts_per_tok, the expert width under `expertFfnKey`, norm_topk_prob and
+// (where the family has it) decoder_sparse_step.
+struct QwenStyleMoeKeys {
+    const char* expertFfnKey = "moe_intermediate_size";
+    bool normTopkDefault = false;
+    bool hasSparseStep = true;
+};
+void readQwenStyleMoeFields(ModelSpec& spec, const nlohmann::json& config, const std::string& file,
+                            const QwenStyleMoeKeys& keys);
+void writeQwenStyleMoeFields(nlohmann::json& config, const ModelSpec& spec, const QwenStyleMoeKeys& keys);
+
 } // namespace moe::detail
