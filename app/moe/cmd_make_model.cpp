@@ -26,8 +26,11 @@ Options:
                  (default tiny)
   --seed N       random seed (default 0)
   --format F     gguf | safetensors | both (default both)
-  --dtype T      f32 | f16 | bf16 | q8_0 | q4_0 (quantized types: gguf only;
-                 default f32 for tiny and small, f16 for bench)
+  --dtype T      f32 | f16 | bf16, or a GGUF block type (gguf only): q8_0 | q4_0 |
+                 q4_1 | q5_0 | q5_1 | q2_k | q3_k | q4_k | q5_k | q6_k | iq4_nl | iq4_xs |
+                 mxfp4 (rows that are not a whole number of blocks, the router and
+                 norms stay f32, as llama.cpp does);
+                 default f32 for tiny and small, f16 for bench
   --out DIR      output folder: DIR/model.gguf and DIR/hf/ (config.json, tokenizer,
                  model.safetensors or shards)
   --quiet        no progress output
@@ -115,7 +118,8 @@ int run(const std::vector<std::string>& argList)
     if (a.has("--dtype")) {
         o.dtype = moe::dtypeFromName(a.value("--dtype"));
         if (!o.dtype)
-            throw UsageError("--dtype must be f32, f16, bf16, q8_0 or q4_0, got '" + a.value("--dtype") + "'");
+            throw UsageError("--dtype must be f32, f16, bf16 or a GGUF block type (q8_0, q4_k, ...), got '" +
+                             a.value("--dtype") + "'");
     }
     if (!moe::findModelPreset(o.preset))
         throw UsageError("--preset must be tiny, small or bench, got '" + o.preset + "'");
