@@ -1,6 +1,7 @@
 // moe make-model: both formats hold identical weights for every architecture, files are
 // small and deterministic, and the models are labelled as random.
 #include "test_support.h"
+#include "tiny_model.h"
 
 #include "model/model_maker_detail.h"
 #include "moe/architecture.h"
@@ -26,14 +27,7 @@ namespace {
 MadeModel make(const std::string& dir, const std::string& arch, uint64_t seed = 7,
                MakeFormat format = MakeFormat::Both, std::optional<DType> dtype = std::nullopt)
 {
-    MakeModelOptions o;
-    o.architecture = arch;
-    o.preset = "tiny";
-    o.seed = seed;
-    o.format = format;
-    o.dtype = dtype;
-    o.outDir = dir;
-    return makeModel(o);
+    return test::makeTinyModel(arch, dir, format, seed, dtype);
 }
 
 std::vector<float> toF32(const WeightView& w)
