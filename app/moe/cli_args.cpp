@@ -202,20 +202,4 @@ std::string formatCount(int64_t n)
     return buf;
 }
 
-std::string resolveModelPath(const std::string& path)
-{
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-        throw moe::Error(moe::ErrorCode::Io, path, "", "no such file or directory");
-    if (!fs::is_directory(path, ec) || fs::exists(fs::path(path) / "config.json", ec))
-        return path;
-    // `moe make-model --out DIR` writes DIR/model.gguf and DIR/hf/.
-    if (fs::exists(fs::path(path) / "model.gguf", ec))
-        return (fs::path(path) / "model.gguf").string();
-    if (fs::exists(fs::path(path) / "hf" / "config.json", ec))
-        return (fs::path(path) / "hf").string();
-    return path;
-}
-
 } // namespace moecli

@@ -5,6 +5,7 @@
 // what the user points us at (files, models) are moe::Error (exit 1).
 #pragma once
 
+#include "moe/engine.h"
 #include "moe/sampler.h"
 
 #include <cstdint>
@@ -58,9 +59,7 @@ std::string formatBytes(uint64_t bytes);
 // "1.02 B", "290.3 K".
 std::string formatCount(int64_t n);
 
-// The text of a file or folder argument's model: resolves `PATH` to what Engine::load
-// and inspectModel accept (a .gguf file or a folder with config.json; a folder holding
-// an hf/ subfolder or model.gguf as make-model writes it is accepted too).
-std::string resolveModelPath(const std::string& path);
+// Model paths resolve as moe::resolveModelPath (moe/engine.h) says.
+using moe::resolveModelPath;
 
 } // namespace moecli

@@ -120,7 +120,7 @@ int runCompare(const Args& a, const moe::Catalog& catalog)
         inputs.push_back(planInputFromScenario(j.at("scenario"), catalog, file));
         results.push_back(moe::planDeployment(inputs.back()));
         names.push_back(file);
-        out.push_back(planJson(j.at("scenario"), inputs.back(), results.back()));
+        out.push_back(planResultJson(j.at("scenario"), inputs.back(), results.back()));
     }
     if (a.has("--json"))
         std::printf("%s\n", dumpJson(out).c_str());
@@ -173,7 +173,7 @@ int run(const std::vector<std::string>& argList)
     const moe::PlanResult result = moe::planDeployment(in);
     const auto fewest = moe::fewestGpusPerLayout(in);
     if (a.has("--json")) {
-        json j = planJson(scenario, in, result);
+        json j = planResultJson(scenario, in, result);
         j["fewest_gpus"] = layoutOptionsJson(fewest);
         std::printf("%s\n", dumpJson(j).c_str());
         return 0;

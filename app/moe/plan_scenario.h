@@ -5,7 +5,7 @@
 
 #include "cli_args.h"
 
-#include "moe/planner.h"
+#include "moe/plan_scenario.h"
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,19 +13,13 @@
 
 namespace moecli {
 
+using moe::layoutOptionsJson;
+using moe::planInputFromScenario;
+using moe::planResultJson;
+
 // The command-line options of `moe plan` as a scenario object (only what was given).
 nlohmann::json scenarioFromArgs(const Args& args);
 
-// Resolves the scenario's model (catalog key, config.json, GGUF file or model folder),
-// GPU, links and price. `file` names the scenario's origin in errors.
-moe::PlanInput planInputFromScenario(const nlohmann::json& scenario, const moe::Catalog& catalog,
-                                     const std::string& file);
-
-// A model from the catalog or from disk; errors name the argument.
-moe::PlanModel resolvePlanModel(const std::string& model, const moe::Catalog& catalog);
-
-nlohmann::json planJson(const nlohmann::json& scenario, const moe::PlanInput& input, const moe::PlanResult& result);
-nlohmann::json layoutOptionsJson(const std::vector<moe::LayoutOption>& options);
 
 void printPlan(const moe::PlanInput& input, const moe::PlanResult& result);
 void printLayoutOptions(const std::vector<moe::LayoutOption>& options, const char* title);

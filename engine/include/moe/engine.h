@@ -50,6 +50,10 @@ struct ModelInfo {
     bool randomWeights = false;             // made by `moe make-model` (demo / test model)
 };
 
+// A model path as users give it: a .gguf file, a Hugging Face folder, or a folder from
+// `moe make-model --out DIR` (DIR/model.gguf, else DIR/hf). Throws Error(Io) when absent.
+std::string resolveModelPath(const std::string& path);
+
 // Reads headers and config only (fast). Throws moe::Error.
 ModelInfo inspectModel(const std::string& path);
 // The tensor type holding most weight bytes ("F16", "Q8_0", ...): what people call the

@@ -113,6 +113,21 @@ std::string dominantTensorType(const ModelInfo& info)
     return best;
 }
 
+std::string resolveModelPath(const std::string& path)
+{
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        throw Error(ErrorCode::Io, path, "", "no such file or directory");
+    if (!fs::is_directory(path, ec) || fs::exists(fs::path(path) / "config.json", ec))
+        return path;
+    // `moe make-model --out DIR` writes DIR/model.gguf and DIR/hf/.
+    if (fs::exists(fs::path(path) / "model.gguf", ec))
+        return (fs::path(path) / "model.gguf").string();
+    if (fs::exists(fs::path(path) / "hf" / "config.json", ec))
+        return (fs::path(path) / "hf").string();
+    return path;
+}
+
 ModelInfo inspectModel(const std::string& path)
 {
     OpenedModel m = openModelFiles(path);
