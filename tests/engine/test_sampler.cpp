@@ -44,6 +44,25 @@ private slots:
         QCOMPARE(argmax(std::vector<float>{-5.f, -4.f, -4.f}), 1);
     }
 
+    // Banned ids (a vocabulary's unused tokens) are never drawn, greedy or sampled, and
+    // the rest keep their relative frequencies: softmax over the allowed logits only.
+    void bannedTokensAreNeverSampled()
+    {
+        Sampler greedy(4, SamplingParams::greedy());
+        greedy.banTokens({1, 99, -3}); // out-of-range ids are ignored
+        QCOMPARE(greedy.sample(std::vector<float>{0.5f, 9.f, 2.f, 1.f}, {}), 2);
+        Sampler s(4, plain(1.f));
+        s.banTokens({1});
+        const std::vector<float> logits = {0.5f, 9.f, 2.f, 1.f};
+        const int n = 20000;
+        const auto h = histogram(s, logits, n);
+        QVERIFY(!h.count(1));
+        const double z = std::exp(0.5) + std::exp(2.0) + std::exp(1.0);
+        const double p2 = std::exp(2.0) / z;
+        const double got = double(h.at(2)) / n;
+        QVERIFY2(std::fabs(got - p2) < 5 * std::sqrt(p2 * (1 - p2) / n) + 1e-4, qPrintable(QString::number(got)));
+    }
+
     // With temperature T the draws follow softmax(logits / T).
     void frequenciesFollowSoftmax()
     {

@@ -32,6 +32,9 @@ class Sampler {
 public:
     Sampler(int64_t vocabSize, const SamplingParams& params);
     void reset(uint64_t seed);
+    // Tokens that are never sampled (their logit is treated as -inf), e.g. the ids a
+    // vocabulary marks unused (padding rows of the embedding). Ids out of range are ignored.
+    void banTokens(std::vector<int32_t> ids);
     // `recent` are the last tokens (prompt + generated) the penalties consider.
     int32_t sample(std::span<const float> logits, std::span<const int32_t> recent);
     const SamplingParams& params() const { return m_params; }
@@ -43,6 +46,7 @@ private:
     std::vector<int32_t> m_candidates;
     std::vector<float> m_probs;
     std::vector<int32_t> m_counts; // occurrences of each token in the penalty window
+    std::vector<int32_t> m_banned;
 };
 
 int32_t argmax(std::span<const float> logits); // lowest index wins ties

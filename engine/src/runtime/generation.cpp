@@ -86,6 +86,14 @@ GenerationResult Engine::generate(std::span<const int32_t> prompt, const Samplin
 
     Sampler sampler(spec().vocabSize, params);
     const Tokenizer& tok = tokenizer();
+    // Ids the vocabulary marks unused (padding up to the embedding's row count) are never
+    // output: a trained model gives them no probability, a random demo model would.
+    std::vector<int32_t> unused;
+    const auto& types = tok.vocab().tokenTypes;
+    for (size_t id = 0; id < types.size(); ++id)
+        if (types[id] == TokenType::Unused)
+            unused.push_back(int32_t(id));
+    sampler.banTokens(std::move(unused));
     StreamDecoder decoder(tok, /*skipSpecial=*/true);
     StopStringFilter stops(params.stopStrings);
     std::vector<int32_t> history(prompt.begin(), prompt.end());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace moe {
@@ -46,10 +47,19 @@ Sampler::Sampler(int64_t vocabSize, const SamplingParams& params)
 
 void Sampler::reset(uint64_t seed) { m_rng.seed(seed); }
 
+void Sampler::banTokens(std::vector<int32_t> ids)
+{
+    std::erase_if(ids, [&](int32_t id) { return id < 0 || size_t(id) >= m_logits.size(); });
+    m_banned = std::move(ids);
+}
+
 int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> recent)
 {
     const size_t n = std::min(logits.size(), m_logits.size());
     std::copy_n(logits.begin(), n, m_logits.begin());
+    for (int32_t t : m_banned)
+        if (size_t(t) < n)
+            m_logits[size_t(t)] = -std::numeric_limits<float>::infinity();
 
     const bool penalise = m_params.repetitionPenalty != 1.f || m_params.frequencyPenalty != 0.f ||
                           m_params.presencePenalty != 0.f;
