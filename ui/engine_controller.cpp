@@ -6,9 +6,15 @@
 #include <QFileInfo>
 #include <QThread>
 
+#include <cerrno>
+
 #include <chrono>
 #include <mutex>
 #include <new>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace moeui {
 
@@ -29,6 +35,8 @@ struct EngineController::Worker : QObject {
 };
 
 namespace {
+
+constexpr int kEngineNiceOffset = 5;
 
 QString errorText(const std::exception& e) { return QString::fromUtf8(e.what()); }
 
@@ -84,6 +92,19 @@ EngineController::EngineController(QObject* parent) : QObject(parent)
     m_worker->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     m_thread->start();
+    // The engine thread and the compute threads it creates (they inherit it) run a few
+    // nice levels below the UI: with every core busy generating, the scheduler still
+    // gives the event loop the CPU as soon as it has work, so the window never stalls.
+    QMetaObject::invokeMethod(
+        m_worker,
+        [] {
+            const pid_t tid = pid_t(::syscall(SYS_gettid));
+            errno = 0;
+            const int nice = ::getpriority(PRIO_PROCESS, id_t(tid));
+            if (errno == 0)
+                (void)::setpriority(PRIO_PROCESS, id_t(tid), std::min(19, nice + kEngineNiceOffset));
+        },
+        Qt::QueuedConnection);
     m_telemetryTimer.setInterval(33);
     connect(&m_telemetryTimer, &QTimer::timeout, this, &EngineController::drainTelemetry);
 }

@@ -84,6 +84,9 @@ void ChatPage::buildUi()
     m_list->setModel(m_conversations);
     m_list->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_list->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_list->setTextElideMode(Qt::ElideRight);
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_list->setUniformItemSizes(true);
     lv->addWidget(m_list, 1);
     split->addWidget(left);
 
