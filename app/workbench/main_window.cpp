@@ -114,6 +114,8 @@ MainWindow::MainWindow(EngineController* engine, StoreController* store, QWidget
         m_planner->openScenario(id);
         showPage(Planner);
     });
+    connect(m_planner, &PlannerPage::scenariosChanged, m_runs, &RunsPage::refresh);
+    connect(m_runs, &RunsPage::scenariosChanged, m_planner, &PlannerPage::refreshSavedScenarios);
     connect(m_chat, &ChatPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     connect(engine, &EngineController::jobFailed, this,
             [this](quint64, const QString& message) { statusBar()->showMessage(message, 10000); });

@@ -11,6 +11,7 @@
 
 #include "moe/chat_template.h"
 #include "moe/engine.h"
+#include "moe/model_maker.h"
 #include "moe/store.h"
 #include "moe/tokenizer.h"
 
@@ -36,12 +37,19 @@ private:
     bool loadInto(EngineController& engine, const QString& path, int threads = 0);
     moe::test::TempDir m_dir;
     QString m_model;
+    QString m_smallModel; // 2048-token context, steps of a few ms: time to press Stop
 };
 
 void TestChatPage::initTestCase()
 {
     const moe::MadeModel made = moe::test::makeTinyModel("qwen3moe", m_dir.file("tiny"), moe::MakeFormat::Gguf);
     m_model = QString::fromStdString(made.ggufPath);
+    moe::MakeModelOptions mo;
+    mo.architecture = "qwen3moe";
+    mo.preset = "small";
+    mo.format = moe::MakeFormat::Gguf;
+    mo.outDir = m_dir.file("small");
+    m_smallModel = QString::fromStdString(moe::makeModel(mo).ggufPath);
 }
 
 bool TestChatPage::loadInto(EngineController& engine, const QString& path, int threads)
@@ -139,9 +147,9 @@ void TestChatPage::stopEndsTheAnswerWithinAboutOneStep()
     StoreController store;
     store.open(QString::fromStdString(dir.file("chat.db")));
     ChatPage page(&engine, &store);
-    QVERIFY(loadInto(engine, m_model, 1));
+    QVERIFY(loadInto(engine, m_smallModel, 1));
     moe::SamplingParams params = moe::SamplingParams::greedy();
-    params.maxTokens = 3000;
+    params.maxTokens = 1800;
     params.ignoreEos = true;
     page.setSamplingParams(params);
     std::vector<double> stepSeconds;

@@ -8,14 +8,35 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QScrollBar>
+#include <QTextBlock>
+#include <QTextDocument>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 namespace moeui {
 
+QString markdownToRichText(const QString& markdown)
+{
+    QTextDocument doc;
+    doc.setMarkdown(markdown);
+    for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+        QTextBlockFormat f = b.blockFormat();
+        if (f.hasProperty(QTextFormat::BlockCodeFence) || f.nonBreakableLines()) {
+            f.setBackground(QColor(0xee, 0xf0, 0xf3));
+            f.setLeftMargin(6);
+            QTextCursor(b).setBlockFormat(f);
+        }
+    }
+    return doc.toHtml();
+}
+
 MessageView::MessageView(MessageListModel* model, QWidget* parent) : QScrollArea(parent), m_model(model)
 {
+    m_renderTimer = new QTimer(this);
+    m_renderTimer->setSingleShot(true);
+    m_renderTimer->setInterval(50);
+    connect(m_renderTimer, &QTimer::timeout, this, &MessageView::flushPending);
     setWidgetResizable(true);
     setFrameShape(QFrame::NoFrame);
     m_content = new QWidget;
@@ -40,8 +61,18 @@ MessageView::MessageView(MessageListModel* model, QWidget* parent) : QScrollArea
             [this](const QModelIndex&, int first, int last) { removeRows(first, last); });
     connect(m_model, &QAbstractItemModel::dataChanged, this,
             [this](const QModelIndex& tl, const QModelIndex& br, const QList<int>& roles) {
-                for (int r = tl.row(); r <= br.row(); ++r)
-                    updateRow(r);
+                const bool textOnly = !roles.isEmpty() && !roles.contains(MessageListModel::StreamingRole) &&
+                                      !roles.contains(MessageListModel::StatsTextRole);
+                for (int r = tl.row(); r <= br.row(); ++r) {
+                    if (textOnly && r < m_model->rowCount() && m_model->at(r).streaming) {
+                        if (std::find(m_pendingRows.begin(), m_pendingRows.end(), r) == m_pendingRows.end())
+                            m_pendingRows.push_back(r);
+                        if (!m_renderTimer->isActive())
+                            m_renderTimer->start();
+                    } else {
+                        updateRow(r);
+                    }
+                }
                 if (roles.isEmpty() || roles.contains(MessageListModel::StreamingRole))
                     updateButtons();
             });
@@ -75,7 +106,7 @@ MessageView::Bubble MessageView::makeBubble()
     b.regenerate = button(tr("Regenerate"), tr("Generate this answer again"));
     v->addLayout(head);
     b.text = new QLabel;
-    b.text->setTextFormat(Qt::MarkdownText);
+    b.text->setTextFormat(Qt::RichText);
     b.text->setWordWrap(true);
     b.text->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
     b.text->setOpenExternalLinks(true);
@@ -113,6 +144,7 @@ int MessageView::rowOfFrame(const QObject* frame) const
 
 void MessageView::rebuild()
 {
+    m_pendingRows.clear();
     for (Bubble& b : m_bubbles)
         delete b.frame;
     m_bubbles.clear();
@@ -136,6 +168,7 @@ void MessageView::insertRows(int first, int last)
 
 void MessageView::removeRows(int first, int last)
 {
+    m_pendingRows.clear();
     for (int r = last; r >= first; --r) {
         delete m_bubbles[size_t(r)].frame;
         m_bubbles.erase(m_bubbles.begin() + r);
@@ -153,7 +186,8 @@ void MessageView::updateRow(int row)
     b.role->setText(user ? tr("You") : m.role == QLatin1String("assistant") ? tr("Assistant") : tr("System"));
     b.frame->setStyleSheet(user ? QStringLiteral("QFrame { background: palette(alternate-base); border-radius: 6px; }")
                                 : QStringLiteral("QFrame { border-radius: 6px; }"));
-    b.text->setText(m.content.isEmpty() && m.streaming ? QStringLiteral("…") : m.content);
+    b.text->setText(m.content.isEmpty() && m.streaming ? QStringLiteral("…") : markdownToRichText(m.content));
+    b.text->setProperty("markdown", m.content);
     const QString stats = MessageListModel::statsText(m);
     b.stats->setText(stats);
     b.stats->setVisible(!stats.isEmpty());
@@ -180,6 +214,13 @@ void MessageView::updateButtons()
     }
 }
 
+void MessageView::flushPending()
+{
+    const std::vector<int> rows = std::exchange(m_pendingRows, {});
+    for (int r : rows)
+        updateRow(r);
+}
+
 void MessageView::scrollToEndIfFollowing()
 {
     if (m_follow)
@@ -188,7 +229,8 @@ void MessageView::scrollToEndIfFollowing()
 
 QString MessageView::renderedText(int row) const
 {
-    return row >= 0 && row < int(m_bubbles.size()) ? m_bubbles[size_t(row)].text->text() : QString();
+    return row >= 0 && row < int(m_bubbles.size()) ? m_bubbles[size_t(row)].text->property("markdown").toString()
+                                                   : QString();
 }
 
 } // namespace moeui

@@ -11,6 +11,7 @@
 class QLabel;
 class QVBoxLayout;
 class QFrame;
+class QTimer;
 class QToolButton;
 
 namespace moeui {
@@ -21,7 +22,7 @@ class MessageView : public QScrollArea {
     Q_OBJECT
 public:
     explicit MessageView(MessageListModel* model, QWidget* parent = nullptr);
-    QString renderedText(int row) const; // what the bubble shows (for tests)
+    QString renderedText(int row) const; // the Markdown the bubble last rendered (for tests)
 
 signals:
     void editRequested(int row);
@@ -45,6 +46,7 @@ private:
     Bubble makeBubble();
     int rowOfFrame(const QObject* frame) const;
     void scrollToEndIfFollowing();
+    void flushPending();
 
     MessageListModel* m_model;
     QWidget* m_content = nullptr;
@@ -52,6 +54,13 @@ private:
     QLabel* m_empty = nullptr;
     std::vector<Bubble> m_bubbles;
     bool m_follow = true;
+    // Rows whose text changed while a reply streams: re-rendered at most ~20 times a
+    // second (Markdown layout of a long answer is not free).
+    std::vector<int> m_pendingRows;
+    QTimer* m_renderTimer = nullptr;
 };
+
+// Markdown to the rich text a QLabel shows, with code blocks on a shaded background.
+QString markdownToRichText(const QString& markdown);
 
 } // namespace moeui

@@ -1,7 +1,7 @@
 #include "experts/expert_heatmap_view.h"
 
 #include "experts/expert_heatmap_model.h"
-#include "experts/plot_style.h"
+#include "plot_style.h"
 
 #include <QToolTip>
 

@@ -3,7 +3,7 @@
 #include "experts/expert_heatmap_view.h"
 #include "experts/imbalance_chart.h"
 #include "experts/layer_imbalance_model.h"
-#include "experts/plot_style.h"
+#include "plot_style.h"
 #include "experts/token_routing_model.h"
 #include "format.h"
 

@@ -1,7 +1,7 @@
 #include "experts/imbalance_chart.h"
 
 #include "experts/layer_imbalance_model.h"
-#include "experts/plot_style.h"
+#include "plot_style.h"
 
 #include <algorithm>
 

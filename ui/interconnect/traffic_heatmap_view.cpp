@@ -1,6 +1,6 @@
 #include "interconnect/traffic_heatmap_view.h"
 
-#include "experts/plot_style.h"
+#include "plot_style.h"
 #include "format.h"
 #include "interconnect/traffic_matrix_model.h"
 

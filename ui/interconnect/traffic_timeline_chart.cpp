@@ -1,6 +1,6 @@
 #include "interconnect/traffic_timeline_chart.h"
 
-#include "experts/plot_style.h"
+#include "plot_style.h"
 #include "interconnect/traffic_history_model.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "experts/plot_style.h"
+#include "plot_style.h"
 
 #include <array>
 
