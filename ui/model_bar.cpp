@@ -109,6 +109,8 @@ void ModelBar::showModel(const LoadedModelPtr& model)
     uint64_t bytes = 0;
     for (const moe::DeviceMemory& m : model->memoryPerDevice)
         bytes += m.totalBytes();
+    if (bytes == 0) // one device: no plan; the weights plus the KV cache at the context length
+        bytes = model->info.weightBytes + model->info.kvBytesPerToken * uint64_t(std::max<int64_t>(0, model->contextLength));
     m_memory->setText(formatBytes(double(bytes)));
     m_speed->setText(tr("– tok/s"));
 }
