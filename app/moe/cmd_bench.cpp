@@ -3,6 +3,7 @@
 // bandwidth / active bytes per token bounds tokens per second.
 #include "cli_args.h"
 #include "parallel_args.h"
+#include "quant_args.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -21,7 +22,8 @@
 namespace moecli {
 namespace {
 
-const char* const kUsage = R"(usage: moe bench -m PATH [--prompt N] [--gen N] [--threads T] [--repeat R] [--seed S] [--json]
+const char* const kUsage = R"(usage: moe bench -m PATH [--prompt N] [--gen N] [--threads T] [--repeat R] [--seed S]
+                 [--quant TYPE] [--json]
 
 Measures prefill (N random prompt tokens in one pass) and decode (greedy, end-of-
 sequence ignored) speed, then compares decode with the memory-bandwidth roofline.
@@ -39,8 +41,12 @@ Options:
   -h, --help              show this help
 
 JSON schema:
-  {"model":    {"path", "name", "format", "architecture", "dtype", "random_weights",
-                "parameters_total", "parameters_active", "weight_bytes"},
+  {"model":    {"path", "name", "format", "architecture", "dtype", "file_dtype", "random_weights",
+                "parameters_total", "parameters_active", "weight_bytes",
+                "quantized_at_load": null or {"type", "embeddings", "tensors_quantized",
+                  "tensors_fallback", "fallback_types", "tensors_already_quantized",
+                  "tensors_not_whole_blocks", "tensors_kept", "bytes_before",
+                  "bytes_after", "seconds"}},
    "machine":  {"cpu", "logical_cpus", "threads", "backend",
                 "memory_bandwidth_gb_per_second", "bandwidth_probe_bytes"},
    "settings": {"prompt_tokens", "gen_tokens", "repeat", "seed", "context", "telemetry"},
@@ -53,6 +59,9 @@ JSON schema:
    "runs":     [{"prefill_tokens_per_second", "decode_tokens_per_second"}, ...]}
   Bandwidth is in 1e9 bytes per second; tokens_per_second of the roofline is
   bandwidth / active_weight_bytes_per_token; decode_fraction = measured / roofline.
+  "dtype" and the byte counts describe the weights in memory (after --quant);
+  "file_dtype" the file's own.
+
 )";
 
 using Clock = std::chrono::steady_clock;
@@ -142,8 +151,10 @@ nlohmann::json benchJson(moe::Engine& engine, const std::vector<RunResult>& runs
     return {
         {"model", {{"path", info.path}, {"name", info.spec.name}, {"format", moe::modelFormatName(info.format)},
                    {"architecture", info.spec.architecture}, {"dtype", moe::dominantTensorType(info)},
+                   {"file_dtype", moe::dominantFileTensorType(info)},
                    {"random_weights", info.randomWeights}, {"parameters_total", counts.total},
-                   {"parameters_active", counts.active}, {"weight_bytes", info.weightBytes}}},
+                   {"parameters_active", counts.active}, {"weight_bytes", info.weightBytes},
+                   {"quantized_at_load", quantSummaryJson(info.quantizedAtLoad)}}},
         {"machine", {{"cpu", cpuModelName()}, {"logical_cpus", std::thread::hardware_concurrency()},
                      {"threads", engine.backend().threadCount()}, {"backend", engine.backend().name()},
                      {"memory_bandwidth_gb_per_second", bw.gbPerSecond}, {"bandwidth_probe_bytes", bw.bytes}}},
@@ -166,8 +177,9 @@ void printText(const nlohmann::json& j)
 {
     const auto& m = j["model"];
     const auto& mc = j["machine"];
+    const std::string dtype = m["dtype_label"].get<std::string>();
     std::printf("model:     %s (%s, %s, %s)%s\n", m["name"].get<std::string>().c_str(), m["format"].get<std::string>().c_str(),
-                m["architecture"].get<std::string>().c_str(), m["dtype"].get<std::string>().c_str(),
+                m["architecture"].get<std::string>().c_str(), dtype.c_str(),
                 m["random_weights"].get<bool>() ? " [random weights]" : "");
     std::printf("machine:   %s, %u logical CPUs, %d threads used (%s)\n", mc["cpu"].get<std::string>().c_str(),
                 mc["logical_cpus"].get<unsigned>(), mc["threads"].get<int>(), mc["backend"].get<std::string>().c_str());
@@ -194,9 +206,12 @@ int run(const std::vector<std::string>& argList)
                                      {"--probe-bytes", "", true}, {"--json", "", false}, {"--no-telemetry", "", false}};
     for (const OptionSpec& s : parallelOptions())
         specs.push_back(s);
+    for (const OptionSpec& s : quantOptions())
+        specs.push_back(s);
     const Args a = Args::parse(withCommonOptions(specs), argList);
     if (a.has("--help")) {
         std::fputs(kUsage, stdout);
+        std::fputs(kQuantHelp, stdout);
         std::fputs(kParallelHelp, stdout);
         return 0;
     }
@@ -219,7 +234,9 @@ int run(const std::vector<std::string>& argList)
     options.maxBatch = std::max<int64_t>(promptN, 1);
     options.telemetry = !a.has("--no-telemetry");
     applyParallelArgs(a, options);
+    applyQuantArgs(a, options);
     auto engine = moe::Engine::load(path, options);
+    reportQuantizedAtLoad(*engine);
     const int32_t vocab = std::min<int32_t>(int32_t(engine->spec().vocabSize), engine->tokenizer().vocabSize());
     const std::vector<int32_t> prompt = randomPrompt(promptN, vocab, a.uintValue("--seed", 0));
 
@@ -232,6 +249,8 @@ int run(const std::vector<std::string>& argList)
     const moe::BandwidthProbeResult bw = moe::probeMemoryBandwidth(bo);
 
     nlohmann::json j = benchJson(*engine, runs, bw, a, promptN, gen);
+    if (!a.has("--json"))
+        j["model"]["dtype_label"] = dtypeLabel(engine->info());
     if (engine->parallelPlan()) {
         // The last forward call was a decode step: its matrix is the per-step figure.
         const moe::TrafficMatrix& t = *engine->lastTraffic();

@@ -5,6 +5,7 @@
 #include "cli_args.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "quant_args.h"
 
 #include "moe/engine.h"
 #include "moe/tokenizer.h"
@@ -35,7 +36,7 @@ Options:
 
 const std::string& usageText()
 {
-    static const std::string text = std::string(kUsageHead) + kSamplingHelp;
+    static const std::string text = std::string(kUsageHead) + kSamplingHelp + "\n" + kQuantHelp;
     return text;
 }
 
@@ -131,6 +132,8 @@ std::vector<OptionSpec> optionSpecs()
                                                           {"--threads", "", true}, {"--ctx", "", true},
                                                           {"--verbose", "", false}})
         specs.push_back(s);
+    for (const OptionSpec& s : quantOptions())
+        specs.push_back(s);
     return withCommonOptions(specs);
 }
 
@@ -149,7 +152,9 @@ int run(const std::vector<std::string>& argList)
     moe::EngineOptions options;
     options.threads = int(a.intValue("--threads", 0, 0, 1024));
     options.contextLength = a.intValue("--ctx", 0, 0, int64_t(1) << 24);
+    applyQuantArgs(a, options);
     auto engine = moe::Engine::load(resolveModelPath(a.value("--model")), options);
+    reportQuantizedAtLoad(*engine);
     const bool tty = isatty(STDIN_FILENO);
     if (tty) {
         std::fprintf(stderr, "%s — /reset clears, /exit quits, Ctrl-C stops an answer\n", engine->spec().name.c_str());

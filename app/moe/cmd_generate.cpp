@@ -3,6 +3,7 @@
 #include "chat_format.h"
 #include "cli_args.h"
 #include "parallel_args.h"
+#include "quant_args.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -34,7 +35,8 @@ Options:
                              "timings": {"prompt_tokens", "generated_tokens", "prefill_seconds",
                                          "decode_seconds", "time_to_first_token_seconds",
                                          "prefill_tokens_per_second", "decode_tokens_per_second"},
-                             "top_logits": [[{"id", "logit", "piece"}, ...] per step]}
+                             "top_logits": [[{"id", "logit", "piece"}, ...] per step],
+                             "quantized_at_load": {...} with --quant (see moe bench --help)}
   --top-logits K            record the K highest logits of each step (JSON output)
   -h, --help                show this help
 
@@ -42,7 +44,7 @@ Options:
 
 const std::string& usageText()
 {
-    static const std::string text = std::string(kUsageHead) + kSamplingHelp + kParallelHelp;
+    static const std::string text = std::string(kUsageHead) + kSamplingHelp + "\n" + kQuantHelp + kParallelHelp;
     return text;
 }
 
@@ -118,6 +120,8 @@ std::vector<OptionSpec> optionSpecs()
         specs.push_back(s);
     for (const OptionSpec& s : parallelOptions())
         specs.push_back(s);
+    for (const OptionSpec& s : quantOptions())
+        specs.push_back(s);
     return withCommonOptions(specs);
 }
 
@@ -142,7 +146,9 @@ int run(const std::vector<std::string>& argList)
     options.threads = int(a.intValue("--threads", 0, 0, 1024));
     options.contextLength = a.intValue("--ctx", 0, 0, int64_t(1) << 24);
     applyParallelArgs(a, options);
+    applyQuantArgs(a, options);
     auto engine = moe::Engine::load(resolveModelPath(a.value("--model")), options);
+    reportQuantizedAtLoad(*engine);
     const moe::Tokenizer& tok = engine->tokenizer();
     const std::vector<int32_t> prompt = promptIds(a, tok);
     if (prompt.empty())
@@ -172,6 +178,8 @@ int run(const std::vector<std::string>& argList)
                         {"stop_reason", stopReasonName(r.stop)}, {"timings", timingsJson(r.timings)}};
     if (topLogits > 0)
         j["top_logits"] = std::move(steps);
+    if (engine->info().quantizedAtLoad)
+        j["quantized_at_load"] = quantSummaryJson(engine->info().quantizedAtLoad);
     if (engine->parallelPlan()) {
         j["parallel"] = planJson(*engine->parallelPlan());
         j["parallel"]["last_step_traffic"] = trafficJson(*engine->lastTraffic());

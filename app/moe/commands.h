@@ -21,5 +21,7 @@ extern const Command kMakeModelCommand;
 extern const Command kBenchCommand;
 extern const Command kPlanCommand;
 extern const Command kProfileCommand;
+extern const Command kQuantizeCommand;
+extern const Command kEvalQuantCommand;
 
 } // namespace moecli

@@ -17,7 +17,8 @@ using moecli::Command;
 const Command* const kCommands[] = {
     &moecli::kInfoCommand,      &moecli::kTokenizeCommand, &moecli::kGenerateCommand,
     &moecli::kChatCommand,      &moecli::kMakeModelCommand, &moecli::kBenchCommand,
-    &moecli::kPlanCommand,     &moecli::kProfileCommand,
+    &moecli::kPlanCommand,     &moecli::kProfileCommand,   &moecli::kQuantizeCommand,
+    &moecli::kEvalQuantCommand,
 };
 
 void printHelp(FILE* out)

@@ -4,7 +4,7 @@ MOE=$1 SCRATCH=$2
 source "$(dirname "$0")/common.inc"
 
 "$MOE" --help >"$SCRATCH/help.txt" && ok "moe --help" || fail "moe --help exit status"
-for cmd in info tokenize generate chat make-model bench; do
+for cmd in info tokenize generate chat make-model bench quantize eval-quant; do
     grep -q "^  $cmd " "$SCRATCH/help.txt" || fail "moe --help does not list $cmd"
     if "$MOE" "$cmd" --help >"$SCRATCH/$cmd.txt"; then
         grep -q "usage: moe $cmd" "$SCRATCH/$cmd.txt" && ok "$cmd --help" || fail "$cmd --help prints no usage"

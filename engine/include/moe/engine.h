@@ -10,6 +10,7 @@
 #include "moe/backend.h"
 #include "moe/model_spec.h"
 #include "moe/parallel_plan.h"
+#include "moe/quantize.h"
 #include "moe/sampler.h"
 #include "moe/telemetry.h"
 
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,12 +44,20 @@ struct ModelInfo {
         std::string shape; // "[8, 64, 32]"
         uint64_t bytes = 0;
         bool supported = true;
+        // Quantized at load: the type and bytes in memory ("Q8_0"); empty when the
+        // tensor is used as the file stores it.
+        std::string loadedType;
+        uint64_t loadedBytes = 0;
     };
     std::vector<Tensor> tensors;
+    // Weight bytes in memory: as the file stores them, or after quantize-at-load.
     uint64_t weightBytes = 0;
     uint64_t activeWeightBytesPerToken = 0; // bytes a decode step reads (experts: top-k only)
     uint64_t kvBytesPerToken = 0;           // at our F32 cache
     bool randomWeights = false;             // made by `moe make-model` (demo / test model)
+    // Set by Engine::load with EngineOptions::quantize: what was converted, bytes before
+    // and after, seconds spent (inspectModel leaves it empty).
+    std::optional<QuantizeSummary> quantizedAtLoad;
 };
 
 // A model path as users give it: a .gguf file, a Hugging Face folder, or a folder from
@@ -57,8 +67,10 @@ std::string resolveModelPath(const std::string& path);
 // Reads headers and config only (fast). Throws moe::Error.
 ModelInfo inspectModel(const std::string& path);
 // The tensor type holding most weight bytes ("F16", "Q8_0", ...): what people call the
-// model's dtype.
+// model's dtype. After quantize-at-load, the types in memory.
 std::string dominantTensorType(const ModelInfo& info);
+// The same over the file's own types (ignores quantize-at-load).
+std::string dominantFileTensorType(const ModelInfo& info);
 
 struct LoadProgress {
     uint64_t bytesDone = 0;
@@ -80,6 +92,10 @@ struct EngineOptions {
     // process, real data moved and counted). Default: one device, no communicator.
     ParallelConfig parallel;
     LinkModel link = LinkModel::nvlink4(); // for the estimated communication time
+    // Quantize F32 / F16 / BF16 matrices to a block type while loading (moe/quantize.h
+    // says which tensors). Progress counts source bytes; `cancel` is checked per tensor.
+    // ModelInfo::quantizedAtLoad reports what happened.
+    std::optional<QuantizeOptions> quantize;
 };
 
 // Observes hidden states for tests and the scalar reference (called per layer; never in

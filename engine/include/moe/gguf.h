@@ -11,7 +11,9 @@
 #include "moe/weight_source.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <span>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +35,9 @@ const char* ggufTypeName(GgufType t);
 const char* ggmlTypeName(uint32_t ggmlType); // "Q4_K", "IQ2_XXS", ... or "type 77"
 std::optional<DType> dtypeFromGgml(uint32_t ggmlType);
 uint32_t ggmlTypeFromDType(DType t);
+// llama.cpp's general.file_type (LLAMA_FTYPE_MOSTLY_*) for a model mostly in `t`, so
+// other tools can label the file (Q4_K -> Q4_K_M, Q8_K -> 0: llama.cpp has none).
+uint32_t llamaFileTypeFor(DType t);
 
 struct GgufValue {
     GgufType type = GgufType::Uint8;
@@ -88,6 +93,9 @@ public:
 
     uint32_t ggmlType(const std::string& tensorName) const; // throws MissingField
     uint64_t tensorOffset(const std::string& tensorName) const; // absolute, in the file
+    // The tensor's bytes in place, whatever its type (weight() refuses types we cannot
+    // compute with). Throws MissingField.
+    std::span<const uint8_t> tensorData(const std::string& tensorName) const;
 
 private:
     GgufFile() = default;
@@ -124,15 +132,32 @@ public:
     void setInt32Array(const std::string& key, const std::vector<int32_t>& v);
     void setFloat32Array(const std::string& key, const std::vector<float>& v);
     void setAlignment(uint32_t alignment); // also writes general.alignment
+    // Any value as GgufFile parsed it (copies metadata between files verbatim).
+    // general.alignment goes through setAlignment's check.
+    void setValue(const std::string& key, const GgufValue& value);
     // `shape` row-major (outermost first); data is copied.
     void addTensor(const std::string& name, DType dtype, const Shape& shape, const void* data, uint64_t bytes);
+    // A tensor whose bytes are produced while write() runs, tensor by tensor in order, so
+    // a converter never holds a whole model in memory. `produce` hands exactly the
+    // tensor's bytes to the sink, in as many pieces as it likes; write() checks the count.
+    using TensorSink = std::function<void(const void* data, uint64_t bytes)>;
+    using TensorProducer = std::function<void(const TensorSink& sink)>;
+    void addTensor(const std::string& name, DType dtype, const Shape& shape, TensorProducer produce);
     // Writes to `path` via a temporary file + rename, so a failed write leaves nothing half-done.
     void write(const std::string& path) const;
 
 private:
     struct Kv { std::string key; GgufType type; std::vector<uint8_t> payload; };
-    struct Tensor { std::string name; DType dtype; Shape shape; std::vector<uint8_t> data; };
+    struct Tensor {
+        std::string name;
+        DType dtype;
+        Shape shape;
+        uint64_t bytes = 0;
+        std::vector<uint8_t> data; // empty for produced tensors
+        TensorProducer produce;
+    };
     void setRaw(const std::string& key, GgufType type, std::vector<uint8_t> payload);
+    uint64_t checkTensor(const std::string& name, DType dtype, const Shape& shape) const; // bytes it needs
     std::vector<Kv> m_kvs;
     std::vector<Tensor> m_tensors;
     uint32_t m_alignment = 32;

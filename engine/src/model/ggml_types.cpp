@@ -140,6 +140,30 @@ uint32_t ggmlTypeFromDType(DType t)
     return 0;
 }
 
+uint32_t llamaFileTypeFor(DType t)
+{
+    switch (t) {
+    case DType::F32: return 0;
+    case DType::F16: return 1;
+    case DType::Q4_0: return 2;
+    case DType::Q8_0: return 7;
+    case DType::BF16: return 32;
+    case DType::Q4_1: return 3;
+    case DType::Q5_0: return 8;
+    case DType::Q5_1: return 9;
+    case DType::Q2_K: return 10;
+    case DType::Q3_K: return 12; // Q3_K_M
+    case DType::Q4_K: return 15; // Q4_K_M
+    case DType::Q5_K: return 17; // Q5_K_M
+    case DType::Q6_K: return 18;
+    case DType::IQ4_NL: return 25;
+    case DType::IQ4_XS: return 30;
+    case DType::MXFP4: return 38; // MXFP4_MOE
+    case DType::Q8_K: return 0;   // no llama file type: ggml uses it for activations only
+    }
+    return 0;
+}
+
 bool GgufValue::isInteger() const
 {
     switch (type) {

@@ -434,4 +434,10 @@ uint64_t GgufFile::tensorOffset(const std::string& tensorName) const
     return m_offsets[tensorIndexOrThrow(m_tensorIndex, m_path, tensorName)];
 }
 
+std::span<const uint8_t> GgufFile::tensorData(const std::string& tensorName) const
+{
+    const size_t k = tensorIndexOrThrow(m_tensorIndex, m_path, tensorName);
+    return {m_data + m_offsets[k], size_t(m_entries[k].bytes)};
+}
+
 } // namespace moe

@@ -105,7 +105,78 @@ void GgufWriter::setAlignment(uint32_t alignment)
     setUint32("general.alignment", alignment);
 }
 
-void GgufWriter::addTensor(const std::string& name, DType dtype, const Shape& shape, const void* data, uint64_t bytes)
+namespace {
+
+void putIntegral(std::vector<uint8_t>& out, GgufType t, int64_t v)
+{
+    switch (t) {
+    case GgufType::Uint8:
+    case GgufType::Int8:
+    case GgufType::Bool: put<uint8_t>(out, uint8_t(v)); return;
+    case GgufType::Uint16:
+    case GgufType::Int16: put<uint16_t>(out, uint16_t(v)); return;
+    case GgufType::Uint32:
+    case GgufType::Int32: put<uint32_t>(out, uint32_t(v)); return;
+    default: put<uint64_t>(out, uint64_t(v)); return; // Uint64 / Int64 keep the bit pattern
+    }
+}
+
+void putFloating(std::vector<uint8_t>& out, GgufType t, double v)
+{
+    if (t == GgufType::Float32)
+        put<float>(out, float(v)); // read from a float: exact
+    else
+        put<double>(out, v);
+}
+
+// The payload of an array as readArray() parsed it (element type, count, elements).
+void putArray(std::vector<uint8_t>& out, const GgufValue& v)
+{
+    put<uint32_t>(out, uint32_t(v.arrayType));
+    put<uint64_t>(out, v.arrayLength);
+    switch (v.arrayType) {
+    case GgufType::String:
+        for (const std::string& s : v.strings)
+            putString(out, s);
+        return;
+    case GgufType::Array:
+        for (const GgufValue& inner : v.nested)
+            putArray(out, inner);
+        return;
+    case GgufType::Float32:
+    case GgufType::Float64:
+        for (double f : v.floats)
+            putFloating(out, v.arrayType, f);
+        return;
+    default:
+        for (int64_t i : v.ints)
+            putIntegral(out, v.arrayType, i);
+        return;
+    }
+}
+
+} // namespace
+
+void GgufWriter::setValue(const std::string& key, const GgufValue& value)
+{
+    if (key == "general.alignment" && value.isInteger()) {
+        if (value.u > UINT32_MAX)
+            invalid(key, "alignment " + std::to_string(value.u) + " does not fit 32 bits");
+        setAlignment(uint32_t(value.u));
+        return;
+    }
+    std::vector<uint8_t> p;
+    switch (value.type) {
+    case GgufType::String: putString(p, value.str); break;
+    case GgufType::Array: putArray(p, value); break;
+    case GgufType::Float32:
+    case GgufType::Float64: putFloating(p, value.type, value.f); break;
+    default: putIntegral(p, value.type, value.i); break;
+    }
+    setRaw(key, value.type, std::move(p));
+}
+
+uint64_t GgufWriter::checkTensor(const std::string& name, DType dtype, const Shape& shape) const
 {
     const std::string field = "tensor " + name;
     if (name.empty())
@@ -127,11 +198,25 @@ void GgufWriter::addTensor(const std::string& name, DType dtype, const Shape& sh
     if (!perRow || __builtin_mul_overflow(rows, *perRow, &expected))
         invalid(field, "innermost dimension " + std::to_string(shape.cols()) + " does not fit " + dtypeName(dtype)
                            + " blocks");
+    return expected;
+}
+
+void GgufWriter::addTensor(const std::string& name, DType dtype, const Shape& shape, const void* data, uint64_t bytes)
+{
+    const uint64_t expected = checkTensor(name, dtype, shape);
     if (bytes != expected)
-        invalid(field, std::to_string(bytes) + " bytes given, shape " + shape.toString() + " in " + dtypeName(dtype)
-                           + " needs " + std::to_string(expected));
+        invalid("tensor " + name, std::to_string(bytes) + " bytes given, shape " + shape.toString() + " in " +
+                                      dtypeName(dtype) + " needs " + std::to_string(expected));
     const auto* p = static_cast<const uint8_t*>(data);
-    m_tensors.push_back({name, dtype, shape, std::vector<uint8_t>(p, p + bytes)});
+    m_tensors.push_back({name, dtype, shape, bytes, std::vector<uint8_t>(p, p + bytes), {}});
+}
+
+void GgufWriter::addTensor(const std::string& name, DType dtype, const Shape& shape, TensorProducer produce)
+{
+    const uint64_t expected = checkTensor(name, dtype, shape);
+    if (!produce)
+        invalid("tensor " + name, "no producer given");
+    m_tensors.push_back({name, dtype, shape, expected, {}, std::move(produce)});
 }
 
 void GgufWriter::write(const std::string& path) const
@@ -156,7 +241,7 @@ void GgufWriter::write(const std::string& path) const
         put<uint32_t>(head, ggmlTypeFromDType(t.dtype));
         put<uint64_t>(head, offset);
         offsets.push_back(offset);
-        offset += t.data.size();
+        offset += t.bytes;
         offset += (m_alignment - offset % m_alignment) % m_alignment;
     }
 
@@ -165,8 +250,23 @@ void GgufWriter::write(const std::string& path) const
     out.writeZeros((m_alignment - head.size() % m_alignment) % m_alignment);
     const uint64_t dataStart = out.written();
     for (size_t k = 0; k < m_tensors.size(); ++k) {
+        const Tensor& t = m_tensors[k];
         out.writeZeros(dataStart + offsets[k] - out.written());
-        out.write(m_tensors[k].data.data(), m_tensors[k].data.size());
+        if (!t.produce) {
+            out.write(t.data.data(), t.data.size());
+            continue;
+        }
+        uint64_t produced = 0;
+        t.produce([&](const void* data, uint64_t bytes) {
+            if (bytes > t.bytes - produced)
+                invalid("tensor " + t.name, "producer wrote more than the " + std::to_string(t.bytes) + " bytes of "
+                                                + t.shape.toString() + " " + dtypeName(t.dtype));
+            out.write(data, bytes);
+            produced += bytes;
+        });
+        if (produced != t.bytes)
+            invalid("tensor " + t.name, "producer wrote " + std::to_string(produced) + " of " +
+                                            std::to_string(t.bytes) + " bytes");
     }
     out.commit();
 }

@@ -84,6 +84,16 @@ void addLayerFfn(std::vector<PlannedTensor>& out, const ModelSpec& s, int64_t l)
 {
     const int64_t h = s.hiddenSize, f = s.moeIntermediateSize, e = s.numExperts;
     out.push_back({TensorRole::FfnNorm, l, 0, Shape{h}, FillKind::Norm, 1.f});
+    if (!s.isMoeLayer(l)) {
+        // Leading dense layers (DeepSeek) or decoder_sparse_step gaps (Qwen-MoE): one
+        // SwiGLU FFN, as the loader reads it. Presets never make these; the quantizer
+        // walks real models through this list.
+        const int64_t d = s.intermediateSize;
+        out.push_back({TensorRole::DenseGate, l, 0, Shape{d, h}, FillKind::Linear, 1.f});
+        out.push_back({TensorRole::DenseUp, l, 0, Shape{d, h}, FillKind::Linear, 1.f});
+        out.push_back({TensorRole::DenseDown, l, 0, Shape{h, d}, FillKind::Linear, 1.f});
+        return;
+    }
     // Router logits get a standard deviation of ~2 on a normed input: wide enough that
     // different tokens pick different experts, so the routing heatmaps have something
     // to show.

@@ -60,31 +60,6 @@ const char* torchDtypeName(DType t)
     }
 }
 
-// llama.cpp's general.file_type (LLAMA_FTYPE_*): lets other tools label the file.
-uint32_t ggufFileType(DType t)
-{
-    switch (t) {
-    case DType::F32: return 0;
-    case DType::F16: return 1;
-    case DType::Q4_0: return 2;
-    case DType::Q8_0: return 7;
-    case DType::BF16: return 32;
-    case DType::Q4_1: return 3;
-    case DType::Q5_0: return 8;
-    case DType::Q5_1: return 9;
-    case DType::Q2_K: return 10;
-    case DType::Q3_K: return 12; // Q3_K_M
-    case DType::Q4_K: return 15; // Q4_K_M
-    case DType::Q5_K: return 17; // Q5_K_M
-    case DType::Q6_K: return 18;
-    case DType::IQ4_NL: return 25;
-    case DType::IQ4_XS: return 30;
-    case DType::MXFP4: return 38; // MXFP4_MOE
-    case DType::Q8_K: return 0;   // no llama file type: ggml uses it for activations only
-    }
-    return 0;
-}
-
 void writeText(const std::string& path, const std::string& text)
 {
     AtomicFile out(path);
@@ -218,7 +193,7 @@ void writeGgufModel(const MakeContext& ctx, const std::string& path)
 {
     GgufWriter w;
     writeGgufSpec(w, ctx.spec);
-    w.setUint32("general.file_type", ggufFileType(ctx.dtype));
+    w.setUint32("general.file_type", llamaFileTypeFor(ctx.dtype));
     w.setBool("general.moe_workbench.random_weights", true);
     w.setString("general.moe_workbench.preset", ctx.preset.name);
     w.setUint64("general.moe_workbench.seed", ctx.seed);

@@ -7,6 +7,9 @@
 #include "parallel_forward_pass.h"
 #include "telemetry_recorder.h"
 
+#include "core/thread_pool.h"
+#include "quant/tensor_quantizer.h"
+
 #include "moe/architecture.h"
 #include "moe/communicator.h"
 #include "moe/error.h"
@@ -15,6 +18,7 @@
 #include "moe/tokenizer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 namespace moe {
@@ -92,6 +96,15 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     d.contextLength = options.contextLength > 0 ? options.contextLength : std::min<int64_t>(spec.maxContext, 4096);
     if (d.contextLength <= 0)
         throw Error(ErrorCode::InvalidArgument, path, "context", "context length must be positive");
+    // Quantize-at-load decisions come first: the memory plan sizes the quantized weights.
+    std::unordered_map<std::string, DType> conversions;
+    if (options.quantize) {
+        const bool gguf = d.files.format == ModelFormat::Gguf;
+        const std::vector<TensorQuantization> qplan =
+            quant::planQuantization(*d.files.source, spec, arch, gguf, *options.quantize);
+        applyLoadQuantization(d.info, d.files, qplan, *options.quantize);
+        conversions = quant::conversionsOf(qplan);
+    }
     if (options.parallel.isParallel())
         planParallel(spec, d.info, d.contextLength, options.parallel, d.plan, d.deviceMemory);
     CpuBackendOptions cpu;
@@ -103,7 +116,18 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
                           options.cancel, options.prefault};
     if (options.onProgress)
         ctx.onBytes = [&](uint64_t done) { options.onProgress(LoadProgress{done, total}); };
+    std::unique_ptr<ThreadPool> quantizePool;
+    if (!conversions.empty()) {
+        quantizePool = std::make_unique<ThreadPool>(options.threads);
+        ctx.quantize = &conversions;
+        ctx.quantizePool = quantizePool.get();
+    }
+    const auto loadStart = std::chrono::steady_clock::now();
     d.weights = loadModelWeights(ctx);
+    if (d.info.quantizedAtLoad)
+        d.info.quantizedAtLoad->seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
+    quantizePool.reset();
 
     const int64_t maxBatch = std::clamp<int64_t>(options.maxBatch, 1, d.contextLength);
     if (d.plan) {

@@ -6,6 +6,7 @@
 #include "moe/safetensors.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +40,27 @@ bool isRoutedExpertTensor(const std::string& name)
 }
 
 } // namespace
+
+void addWeightTotals(ModelInfo& info, const OpenedModel& m)
+{
+    const int64_t k = std::max<int64_t>(m.spec.numExpertsPerToken, 1);
+    const int64_t e = std::max<int64_t>(m.spec.numExperts, 1);
+    info.weightBytes = info.activeWeightBytesPerToken = 0;
+    const std::vector<TensorEntry>& entries = m.source->tensorEntries();
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const TensorEntry& t = entries[i];
+        const ModelInfo::Tensor& shown = info.tensors[i];
+        const uint64_t bytes = shown.loadedType.empty() ? t.bytes : shown.loadedBytes;
+        info.weightBytes += bytes;
+        const bool embedding = t.name == "token_embd.weight" || t.name == "model.embed_tokens.weight";
+        if (embedding && !m.spec.tieWordEmbeddings && t.shape.rank == 2 && t.shape[0] > 0)
+            info.activeWeightBytesPerToken += bytes / uint64_t(t.shape[0]);
+        else if (isRoutedExpertTensor(t.name))
+            info.activeWeightBytesPerToken += bytes * uint64_t(k) / uint64_t(e);
+        else
+            info.activeWeightBytesPerToken += bytes;
+    }
+}
 
 OpenedModel openModelFiles(const std::string& path)
 {
@@ -81,28 +103,41 @@ ModelInfo describeModel(const std::string& path, const OpenedModel& m)
     info.architectureName = arch.displayName;
     info.runnable = arch.runnable;
     info.randomWeights = m.randomWeights;
-    const int64_t k = std::max<int64_t>(m.spec.numExpertsPerToken, 1);
-    const int64_t e = std::max<int64_t>(m.spec.numExperts, 1);
-    for (const TensorEntry& t : m.source->tensorEntries()) {
-        info.tensors.push_back({t.name, t.typeName, t.shape.toString(), t.bytes, t.dtype.has_value()});
-        info.weightBytes += t.bytes;
-        const bool embedding = t.name == "token_embd.weight" || t.name == "model.embed_tokens.weight";
-        if (embedding && !m.spec.tieWordEmbeddings && t.shape.rank == 2 && t.shape[0] > 0)
-            info.activeWeightBytesPerToken += t.bytes / uint64_t(t.shape[0]);
-        else if (isRoutedExpertTensor(t.name))
-            info.activeWeightBytesPerToken += t.bytes * uint64_t(k) / uint64_t(e);
-        else
-            info.activeWeightBytesPerToken += t.bytes;
-    }
+    for (const TensorEntry& t : m.source->tensorEntries())
+        info.tensors.push_back({t.name, t.typeName, t.shape.toString(), t.bytes, t.dtype.has_value(), {}, 0});
+    addWeightTotals(info, m);
     info.kvBytesPerToken = uint64_t(m.spec.kvBytesPerToken(4.0));
     return info;
 }
 
-std::string dominantTensorType(const ModelInfo& info)
+void applyLoadQuantization(ModelInfo& info, const OpenedModel& m, const std::vector<TensorQuantization>& plan,
+                           const QuantizeOptions& options)
+{
+    for (size_t i = 0; i < plan.size() && i < info.tensors.size(); ++i) {
+        const TensorQuantization& q = plan[i];
+        if (q.decision != QuantDecision::Quantized && q.decision != QuantDecision::Fallback)
+            continue;
+        std::string type = dtypeName(q.stored);
+        for (char& c : type)
+            c = char(std::toupper(static_cast<unsigned char>(c)));
+        info.tensors[i].loadedType = type;
+        info.tensors[i].loadedBytes = q.storedBytes;
+    }
+    addWeightTotals(info, m);
+    info.quantizedAtLoad = summarizeQuantization(plan, options);
+}
+
+namespace {
+
+std::string dominantType(const ModelInfo& info, bool loaded)
 {
     std::map<std::string, uint64_t> bytes;
-    for (const auto& t : info.tensors)
-        bytes[t.type] += t.bytes;
+    for (const auto& t : info.tensors) {
+        if (loaded && !t.loadedType.empty())
+            bytes[t.loadedType] += t.loadedBytes;
+        else
+            bytes[t.type] += t.bytes;
+    }
     std::string best;
     uint64_t most = 0;
     for (const auto& [type, b] : bytes)
@@ -112,6 +147,11 @@ std::string dominantTensorType(const ModelInfo& info)
         }
     return best;
 }
+
+} // namespace
+
+std::string dominantTensorType(const ModelInfo& info) { return dominantType(info, true); }
+std::string dominantFileTensorType(const ModelInfo& info) { return dominantType(info, false); }
 
 std::string resolveModelPath(const std::string& path)
 {

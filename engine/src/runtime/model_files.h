@@ -3,10 +3,12 @@
 #pragma once
 
 #include "moe/engine.h"
+#include "moe/quantize.h"
 #include "moe/weight_source.h"
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace moe {
 
@@ -24,5 +26,12 @@ struct OpenedModel {
 
 OpenedModel openModelFiles(const std::string& path);
 ModelInfo describeModel(const std::string& path, const OpenedModel& m);
+// weightBytes and activeWeightBytesPerToken from info.tensors (loaded bytes where a
+// tensor is quantized at load); info.tensors is in m.source's order.
+void addWeightTotals(ModelInfo& info, const OpenedModel& m);
+// Records quantize-at-load in `info`: loaded types and bytes per tensor, new totals,
+// the summary. `plan` is in m.source's tensor order.
+void applyLoadQuantization(ModelInfo& info, const OpenedModel& m, const std::vector<TensorQuantization>& plan,
+                           const QuantizeOptions& options);
 
 } // namespace moe

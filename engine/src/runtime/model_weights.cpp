@@ -1,6 +1,7 @@
 #include "model_weights.h"
 
 #include "moe/error.h"
+#include "quant/tensor_quantizer.h"
 
 #include <vector>
 
@@ -29,6 +30,8 @@ public:
         if (expected.rank == 2 && expected[0] == 1 && w.shape.rank == 1 && w.shape[0] == expected[1])
             w.shape = expected;
         checkShape(tensor, w.shape, expected);
+        if (const DType* type = quantizeTarget(tensor))
+            return quantized(w, *type);
         touch(w);
         return m_ctx.backend.weight(w);
     }
@@ -62,11 +65,40 @@ public:
         WeightView w = m_ctx.source.weight(stacked);
         checkShape(stacked, w.shape, Shape{m_ctx.spec.numExperts, expected[0], expected[1]});
         WeightView slice = w.slice(e);
+        if (const DType* type = quantizeTarget(stacked))
+            return quantized(slice, *type);
         touch(slice);
         return m_ctx.backend.weight(slice);
     }
 
 private:
+    const DType* quantizeTarget(const std::string& tensor) const
+    {
+        if (!m_ctx.quantize)
+            return nullptr;
+        const auto it = m_ctx.quantize->find(tensor);
+        return it == m_ctx.quantize->end() ? nullptr : &it->second;
+    }
+
+    // The matrix converted to `type` in backend memory (quantize at load). Not a hot
+    // path: one allocation per matrix, rows converted on the quantize pool.
+    DeviceTensor quantized(const WeightView& w, DType type)
+    {
+        checkCancel();
+        const int64_t rows = w.shape.rows(), cols = w.shape.cols();
+        DeviceTensor t = m_ctx.backend.allocate(type, w.shape);
+        m_out.owned.push_back(t);
+        if (m_ctx.backend.isHost()) {
+            quant::convertRows(w.dtype, w.data, type, t.data, rows, cols, *m_ctx.quantizePool);
+        } else {
+            std::vector<uint8_t> host(t.bytes);
+            quant::convertRows(w.dtype, w.data, type, host.data(), rows, cols, *m_ctx.quantizePool);
+            m_ctx.backend.upload(host.data(), t, t.bytes);
+        }
+        addBytes(w.bytes);
+        return t;
+    }
+
     void checkShape(const std::string& tensor, const Shape& got, const Shape& expected) const
     {
         if (!(got == expected))
@@ -78,8 +110,7 @@ private:
     // not stall on page faults; checks for cancellation between tensors.
     void touch(const WeightView& w)
     {
-        if (m_ctx.cancel && m_ctx.cancel->load(std::memory_order_relaxed))
-            throw Error(ErrorCode::Cancelled, m_ctx.source.path(), "", "load cancelled");
+        checkCancel();
         if (m_ctx.prefault) {
             const auto* p = static_cast<const volatile uint8_t*>(w.data);
             uint8_t sink = 0;
@@ -87,7 +118,18 @@ private:
                 sink ^= p[off];
             m_sink ^= sink;
         }
-        m_bytes += w.bytes;
+        addBytes(w.bytes);
+    }
+
+    void checkCancel() const
+    {
+        if (m_ctx.cancel && m_ctx.cancel->load(std::memory_order_relaxed))
+            throw Error(ErrorCode::Cancelled, m_ctx.source.path(), "", "load cancelled");
+    }
+
+    void addBytes(uint64_t bytes)
+    {
+        m_bytes += bytes;
         if (m_ctx.onBytes)
             m_ctx.onBytes(m_bytes);
     }

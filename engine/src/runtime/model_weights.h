@@ -8,9 +8,13 @@
 
 #include <atomic>
 #include <functional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace moe {
+
+class ThreadPool;
 
 struct LayerWeights {
     DeviceTensor attnNorm, ffnNorm;                 // F32 [hidden]
@@ -29,7 +33,7 @@ struct ModelWeights {
     DeviceTensor outputNorm;      // F32 [hidden]
     DeviceTensor lmHead;          // [vocab, hidden] (the embedding when tied)
     std::vector<LayerWeights> layers;
-    std::vector<DeviceTensor> owned; // small converted tensors to release
+    std::vector<DeviceTensor> owned; // converted tensors to release (norms as F32, quantized-at-load matrices)
 };
 
 struct WeightLoadContext {
@@ -41,6 +45,10 @@ struct WeightLoadContext {
     std::function<void(uint64_t bytesDone)> onBytes; // cumulative bytes touched
     const std::atomic<bool>* cancel = nullptr;
     bool prefault = true;
+    // Quantize at load: tensor name -> block type (quant::planQuantization decides);
+    // those matrices are converted into backend memory instead of used in place.
+    const std::unordered_map<std::string, DType>* quantize = nullptr;
+    ThreadPool* quantizePool = nullptr; // required when `quantize` is set
 };
 
 // Throws Error(MissingField) naming a missing tensor, Error(BadValue) naming a tensor
