@@ -193,6 +193,7 @@ quint64 EngineController::loadModel(const QString& path, const LoadOptions& opti
             eo.contextLength = options.contextLength;
             eo.parallel = options.parallel;
             eo.link = options.link;
+            eo.quantize = options.quantize;
             eo.cancel = flag.get();
             eo.onProgress = [&](const moe::LoadProgress& p) {
                 const auto now = std::chrono::steady_clock::now();

@@ -41,6 +41,7 @@ struct LoadOptions {
     int64_t contextLength = 0;  // 0 = min(model's, 4096)
     moe::ParallelConfig parallel; // cpu:N virtual devices, TP, EP, placement
     moe::LinkModel link = moe::LinkModel::nvlink4(); // modelled link for the traffic estimate
+    std::optional<moe::QuantizeOptions> quantize; // quantize F32/F16/BF16 weights while loading
 };
 
 // A loaded model as the UI sees it; immutable once published.

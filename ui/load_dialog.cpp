@@ -3,6 +3,7 @@
 #include "format.h"
 
 #include "moe/error.h"
+#include "moe/quantize.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -133,6 +134,13 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     m_context->setSingleStep(1024);
     m_context->setSpecialValueText(tr("default (model's, at most 4096)"));
     form->addRow(tr("Context length"), m_context);
+    m_quant = new QComboBox;
+    m_quant->addItem(tr("as stored in the file"), QString());
+    for (moe::DType t : moe::quantizeTargetTypes())
+        m_quant->addItem(QString::fromLatin1(moe::dtypeName(t)), QString::fromLatin1(moe::dtypeName(t)));
+    m_quant->setToolTip(tr("Quantize F32 / F16 / BF16 weights while loading (routers and norms stay high "
+                           "precision; tensors already quantized are kept). See `moe eval-quant` for the quality cost."));
+    form->addRow(tr("Quantize at load"), m_quant);
     v->addWidget(optionsBox);
 
     m_progress = new QProgressBar;
@@ -179,6 +187,7 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     for (QSpinBox* s : {m_devices, m_tp, m_ep, m_context})
         connect(s, &QSpinBox::valueChanged, this, &LoadModelDialog::updatePlan);
     connect(m_placement, &QComboBox::currentIndexChanged, this, &LoadModelDialog::updatePlan);
+    connect(m_quant, &QComboBox::currentIndexChanged, this, &LoadModelDialog::updatePlan);
     connect(m_load, &QPushButton::clicked, this, &LoadModelDialog::startLoad);
     connect(m_cancel, &QPushButton::clicked, this, &LoadModelDialog::cancelLoad);
     connect(m_close, &QPushButton::clicked, this, &QDialog::reject);
@@ -307,6 +316,9 @@ LoadOptions LoadModelDialog::options() const
     o.parallel.ep = m_ep->value();
     o.parallel.placement = moe::parsePlacement(m_placement->currentData().toString().toStdString());
     o.link = moe::LinkModel::byName(m_link->currentData().toString().toStdString());
+    const QString quant = m_quant->currentData().toString();
+    if (!quant.isEmpty())
+        o.quantize = moe::QuantizeOptions{moe::parseQuantizeType(quant.toStdString(), "quantize"), false};
     return o;
 }
 
@@ -324,7 +336,10 @@ void LoadModelDialog::updatePlan()
     try {
         const moe::ParallelPlan plan = moe::ParallelPlan::make(info.spec, o.parallel);
         const double params = double(info.spec.parameterCounts().total);
-        const double bytesPerWeight = params > 0 ? double(info.weightBytes) / params : 4.0;
+        double bytesPerWeight = params > 0 ? double(info.weightBytes) / params : 4.0;
+        if (o.quantize) // the big matrices at the chosen type (an estimate: embeddings and norms stay)
+            bytesPerWeight = std::min(bytesPerWeight, double(moe::dtypeInfo(o.quantize->type).blockBytes) /
+                                                          double(moe::dtypeInfo(o.quantize->type).blockElements));
         const auto memory = plan.memoryPerDevice(bytesPerWeight, context);
         uint64_t total = 0;
         m_memory->setRowCount(int(memory.size()));

@@ -73,6 +73,7 @@ private:
     QComboBox* m_placement = nullptr;
     QComboBox* m_link = nullptr;
     QSpinBox* m_context = nullptr;
+    QComboBox* m_quant = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_progressText = nullptr;
     QLabel* m_error = nullptr;

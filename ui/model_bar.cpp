@@ -105,7 +105,9 @@ void ModelBar::showModel(const LoadedModelPtr& model)
                             .arg(QString::fromLatin1(moe::placementName(model->plan->policy()))));
     else
         m_plan->setText(p.devices > 1 ? tr("cpu:%1").arg(p.devices) : tr("CPU, one device"));
-    m_quant->setText(QString::fromStdString(moe::dominantTensorType(model->info)));
+    m_quant->setText(model->info.quantizedAtLoad
+                         ? tr("%1 (quantized at load)").arg(QString::fromStdString(moe::dominantTensorType(model->info)))
+                         : QString::fromStdString(moe::dominantTensorType(model->info)));
     uint64_t bytes = 0;
     for (const moe::DeviceMemory& m : model->memoryPerDevice)
         bytes += m.totalBytes();

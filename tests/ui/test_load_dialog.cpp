@@ -8,6 +8,7 @@
 #include "moe/engine.h"
 
 #include <QFile>
+#include <QComboBox>
 #include <QSpinBox>
 #include <QSignalSpy>
 #include <QTest>
@@ -44,6 +45,7 @@ private slots:
     void truncatedWeightsFailTheLoadWithTheFileNamed();
     void cancelLeavesNoModelAndNoMapping();
     void invalidPlanIsRefusedBeforeLoading();
+    void quantizesAtLoadWhenAsked();
 
 private:
     moe::test::TempDir m_dir;
@@ -179,6 +181,31 @@ void TestLoadDialog::invalidPlanIsRefusedBeforeLoading()
     tp->setValue(1);
     devices->setValue(1);
     QVERIFY(dialog.errorText().isEmpty());
+}
+
+void TestLoadDialog::quantizesAtLoadWhenAsked()
+{
+    EngineController engine;
+    LoadModelDialog dialog(&engine);
+    QSignalSpy inspected(&dialog, &LoadModelDialog::inspected);
+    dialog.setPath(m_model); // F32 weights
+    QVERIFY(inspected.wait(10000));
+    QComboBox* quant = nullptr;
+    for (QComboBox* c : dialog.findChildren<QComboBox*>())
+        if (c->findData(QStringLiteral("q8_0")) >= 0)
+            quant = c;
+    QVERIFY(quant);
+    quant->setCurrentIndex(quant->findData(QStringLiteral("q8_0")));
+    QVERIFY(dialog.options().quantize.has_value());
+    QSignalSpy loaded(&engine, &EngineController::modelLoaded);
+    dialog.startLoad();
+    QVERIFY(loaded.wait(30000));
+    const LoadedModelPtr m = engine.model();
+    QVERIFY(m->info.quantizedAtLoad.has_value());
+    QCOMPARE(m->info.quantizedAtLoad->type, moe::DType::Q8_0);
+    QVERIFY(m->info.quantizedAtLoad->tensorsQuantized > 0);
+    // In memory the weights shrank against the file's F32 bytes.
+    QVERIFY(m->info.weightBytes < moe::inspectModel(m_model.toStdString()).weightBytes);
 }
 
 QTEST_MAIN(TestLoadDialog)
