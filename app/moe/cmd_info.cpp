@@ -60,6 +60,7 @@ nlohmann::json infoJson(const moe::ModelInfo& info, int64_t ctx, bool tensors)
         {"architecture_name", info.architectureName},
         {"runnable", info.runnable},
         {"random_weights", info.randomWeights},
+        {"checkpoint_quantization", info.checkpointQuantization},
         {"parameters", {{"total", counts.total}, {"active", counts.active}, {"routed_experts", counts.routedExperts},
                         {"attention", counts.attention}, {"embeddings", counts.embeddings}}},
         {"spec", specJson(info.spec)},
@@ -86,6 +87,8 @@ void printText(const moe::ModelInfo& info, int64_t ctx, bool tensors)
     std::printf("format:       %s\n", moe::modelFormatName(info.format));
     std::printf("architecture: %s (%s)%s\n", info.architectureName.c_str(), s.architecture.c_str(),
                 info.runnable ? "" : " — planner only, the engine cannot run it");
+    if (!info.checkpointQuantization.empty())
+        std::printf("quantization: %s (dequantized to F16 at load)\n", info.checkpointQuantization.c_str());
     if (info.randomWeights)
         std::printf("weights:      RANDOM — made by 'moe make-model' for tests and demos; output is meaningless\n");
     std::printf("parameters:   %s total, %s active per token\n", formatCount(counts.total).c_str(),

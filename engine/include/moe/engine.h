@@ -55,6 +55,10 @@ struct ModelInfo {
     uint64_t activeWeightBytesPerToken = 0; // bytes a decode step reads (experts: top-k only)
     uint64_t kvBytesPerToken = 0;           // at our F32 cache
     bool randomWeights = false;             // made by `moe make-model` (demo / test model)
+    // A Hugging Face quantized checkpoint (config.json quantization_config): "AWQ int4
+    // g128", "GPTQ int4 g128 act-order", "FP8 E4M3 block 128x128"; empty otherwise. Its
+    // quantized layers are dequantized to F16 at load and listed as F16 tensors.
+    std::string checkpointQuantization;
     // Set by Engine::load with EngineOptions::quantize: what was converted, bytes before
     // and after, seconds spent (inspectModel leaves it empty).
     std::optional<QuantizeSummary> quantizedAtLoad;

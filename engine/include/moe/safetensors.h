@@ -18,6 +18,14 @@
 
 namespace moe {
 
+// A tensor's bytes as the file stores them, whatever its dtype (I32, F8_E4M3, ...):
+// sized and bounds-checked against the file like every entry, but not interpretable as a
+// WeightView. Quantized checkpoints read their packed tensors through it.
+struct RawTensor {
+    const TensorEntry* entry = nullptr;
+    const uint8_t* data = nullptr;
+};
+
 class SafetensorsFile final : public WeightSource {
 public:
     explicit SafetensorsFile(const std::string& path); // throws moe::Error
@@ -30,6 +38,7 @@ public:
     bool has(const std::string& name) const override;
     WeightView weight(const std::string& name) const override;
     uint64_t totalTensorBytes() const override { return m_totalTensorBytes; }
+    RawTensor raw(const std::string& name) const; // throws Error(MissingField) naming the tensor
 
 private:
     SafetensorsFile() = default;
@@ -54,12 +63,16 @@ public:
     void setMetadata(const std::string& key, const std::string& value);
     // Supported dtypes: F32, F16, BF16 (safetensors has no GGML block types).
     void addTensor(const std::string& name, DType dtype, const Shape& shape, const void* data, uint64_t bytes);
+    // Any dtype the format defines, by its name ("I32", "F8_E4M3", ...): the packed
+    // tensors of quantized checkpoints (AWQ / GPTQ qweight, FP8 weights).
+    void addRawTensor(const std::string& name, const std::string& typeName, const Shape& shape, const void* data,
+                      uint64_t bytes);
     // Temporary file + rename.
     void write(const std::string& path) const;
     uint64_t dataBytes() const;
 
 private:
-    struct Tensor { std::string name; DType dtype; Shape shape; std::vector<uint8_t> data; };
+    struct Tensor { std::string name; std::string typeName; Shape shape; std::vector<uint8_t> data; };
     std::map<std::string, std::string> m_metadata;
     std::vector<Tensor> m_tensors;
 };
@@ -84,6 +97,7 @@ public:
     bool has(const std::string& name) const override;
     WeightView weight(const std::string& name) const override;
     uint64_t totalTensorBytes() const override { return m_totalTensorBytes; }
+    RawTensor raw(const std::string& name) const; // throws Error(MissingField) naming the tensor
 
 private:
     std::string m_dir;

@@ -32,6 +32,10 @@ public:
     virtual WeightView weight(const std::string& name) const = 0;
     // Total bytes of tensor data (for load progress).
     virtual uint64_t totalTensorBytes() const = 0;
+    // Sources that convert a tensor on request (quantized Hugging Face checkpoints,
+    // dequantized at load) free that copy: the loader calls it once it has made its own
+    // (quantize at load). Views of `name` handed out before are invalid afterwards.
+    virtual void releaseConverted(const std::string& /*name*/) const {}
 };
 
 } // namespace moe

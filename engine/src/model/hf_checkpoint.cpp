@@ -100,6 +100,14 @@ HfCheckpoint::~HfCheckpoint() = default;
 
 bool HfCheckpoint::has(const std::string& name) const { return m_shardOf.count(name) != 0; }
 
+RawTensor HfCheckpoint::raw(const std::string& name) const
+{
+    auto it = m_shardOf.find(name);
+    if (it == m_shardOf.end())
+        throw Error(ErrorCode::MissingField, m_dir, "tensor " + name, "no such tensor");
+    return m_shards[it->second]->raw(name);
+}
+
 WeightView HfCheckpoint::weight(const std::string& name) const
 {
     auto it = m_shardOf.find(name);

@@ -203,6 +203,14 @@ TensorEntry SafetensorsFile::parseEntry(const std::string& name, const nlohmann:
 
 bool SafetensorsFile::has(const std::string& name) const { return m_index.count(name) != 0; }
 
+RawTensor SafetensorsFile::raw(const std::string& name) const
+{
+    auto it = m_index.find(name);
+    if (it == m_index.end())
+        throw Error(ErrorCode::MissingField, m_path, "tensor " + name, "no such tensor");
+    return {&m_entries[it->second], m_data + m_offsets[it->second]};
+}
+
 WeightView SafetensorsFile::weight(const std::string& name) const
 {
     auto it = m_index.find(name);

@@ -26,25 +26,35 @@ void SafetensorsWriter::setMetadata(const std::string& key, const std::string& v
 void SafetensorsWriter::addTensor(const std::string& name, DType dtype, const Shape& shape, const void* data,
                                   uint64_t bytes)
 {
+    const char* typeName = detail::safetensorsName(dtype);
+    if (!typeName)
+        invalid("tensor " + name, std::string("safetensors cannot hold ") + dtypeName(dtype));
+    addRawTensor(name, typeName, shape, data, bytes);
+}
+
+void SafetensorsWriter::addRawTensor(const std::string& name, const std::string& typeName, const Shape& shape,
+                                     const void* data, uint64_t bytes)
+{
     const std::string field = "tensor " + name;
     if (name.empty() || name == "__metadata__")
         invalid(field, "reserved or empty tensor name");
-    if (!detail::safetensorsName(dtype))
-        invalid(field, std::string("safetensors cannot hold ") + dtypeName(dtype));
+    const auto st = detail::safetensorsDType(typeName);
+    if (!st)
+        invalid(field, "unknown safetensors dtype " + typeName);
     for (const Tensor& t : m_tensors)
         if (t.name == name)
             invalid(field, "duplicate tensor name");
     if (shape.rank < 0 || shape.rank > 4)
         invalid(field, "rank " + std::to_string(shape.rank) + " is outside 0..4");
-    uint64_t expected = uint64_t(dtypeInfo(dtype).blockBytes);
+    uint64_t expected = st->bytes;
     for (int d = 0; d < shape.rank; ++d)
         if (shape[d] < 0 || __builtin_mul_overflow(expected, uint64_t(shape[d]), &expected))
             invalid(field, "bad shape " + shape.toString());
     if (bytes != expected)
-        invalid(field, std::to_string(bytes) + " bytes given, shape " + shape.toString() + " in " + dtypeName(dtype)
+        invalid(field, std::to_string(bytes) + " bytes given, shape " + shape.toString() + " in " + typeName
                            + " needs " + std::to_string(expected));
     const auto* p = static_cast<const uint8_t*>(data);
-    m_tensors.push_back({name, dtype, shape, std::vector<uint8_t>(p, p + bytes)});
+    m_tensors.push_back({name, typeName, shape, std::vector<uint8_t>(p, p + bytes)});
 }
 
 uint64_t SafetensorsWriter::dataBytes() const
@@ -63,7 +73,7 @@ void SafetensorsWriter::write(const std::string& path) const
     uint64_t offset = 0; // tensors lie in insertion order
     for (const Tensor& t : m_tensors) {
         std::vector<int64_t> dims(t.shape.dims.begin(), t.shape.dims.begin() + t.shape.rank);
-        header[t.name] = {{"dtype", detail::safetensorsName(t.dtype)},
+        header[t.name] = {{"dtype", t.typeName},
                           {"shape", dims},
                           {"data_offsets", {offset, offset + t.data.size()}}};
         offset += t.data.size();

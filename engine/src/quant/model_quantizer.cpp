@@ -77,7 +77,9 @@ public:
 
     // HF names become llama.cpp's, experts are stacked, `llama` Q/K rows are permuted
     // for interleaved RoPE: the layout `moe make-model` writes (model_maker_writers.cpp).
-    void writeFromHf(const HfCheckpoint& in)
+    // `in` is the HfCheckpoint, or its QuantizedHfCheckpoint view (AWQ / GPTQ / FP8
+    // layers dequantized on request and released after use); `dir` holds the tokenizer.
+    void writeFromHf(const WeightSource& in, const std::string& dir)
     {
         const ModelSpec& spec = m_model.spec;
         const Architecture& arch = architectureFor(spec);
@@ -86,7 +88,7 @@ public:
         if (m_model.randomWeights)
             w.setBool("general.moe_workbench.random_weights", true);
         markQuantized(w);
-        writeGgufTokenizer(w, vocabFromHuggingFace(in.dir()));
+        writeGgufTokenizer(w, vocabFromHuggingFace(dir));
         const bool permuteQk = ggufArchName(spec) == "llama";
         const std::vector<detail::PlannedTensor> tensors = detail::plannedTensors(spec);
         m_progress.tensorsTotal = tensors.size();
@@ -98,6 +100,7 @@ public:
             for (const std::string& name : names) // fail before anything is written
                 checkHfShape(in, name, t);
             const DType stored = hfStoredType(t, in.weight(names.front()).dtype, names.front());
+            in.releaseConverted(names.front());
             const bool permute = permuteQk && (t.role == TensorRole::AttnQ || t.role == TensorRole::AttnK);
             const int64_t heads = t.role == TensorRole::AttnQ ? spec.numHeads : spec.numKvHeads;
             const Shape shape = t.experts > 0 ? Shape{t.experts, t.shape[0], t.shape[1]}
@@ -116,6 +119,7 @@ public:
                                     permuteQkRowsForGguf(rows, heads, spec.headDim, rows.size() / uint64_t(v.shape.rows()));
                                     sink(rows.data(), rows.size());
                                 }
+                                in.releaseConverted(name);
                                 advance(v.bytes, k + 1 == names.size());
                             }
                         });
@@ -132,9 +136,10 @@ private:
         w.setBool("general.moe_workbench.quantize_embeddings", m_options.quant.embeddings);
     }
 
-    void checkHfShape(const HfCheckpoint& in, const std::string& name, const detail::PlannedTensor& t) const
+    void checkHfShape(const WeightSource& in, const std::string& name, const detail::PlannedTensor& t) const
     {
         const WeightView v = in.weight(name); // throws MissingField / UnsupportedType naming it
+        in.releaseConverted(name);
         const bool vectorGate = t.role == TensorRole::SharedExpertGate && v.shape.rank == 1 && v.shape[0] == t.shape.cols();
         if (!(v.shape == t.shape) && !vectorGate)
             throw Error(ErrorCode::BadValue, in.path(), "tensor " + name,
@@ -233,7 +238,7 @@ QuantizeFileResult quantizeModelFile(const QuantizeFileOptions& options)
     if (gguf)
         job.writeFromGguf(*m.gguf);
     else
-        job.writeFromHf(*m.hf);
+        job.writeFromHf(*m.source, m.hf->dir());
 
     QuantizeFileResult r;
     r.tensors = job.plan();

@@ -1,5 +1,6 @@
 #include "model_files.h"
 
+#include "model/hf_quantization.h"
 #include "moe/architecture.h"
 #include "moe/error.h"
 #include "moe/gguf.h"
@@ -88,7 +89,13 @@ OpenedModel openModelFiles(const std::string& path)
         if (m.spec.name.empty() || m.spec.name == architectureFor(m.spec).displayName)
             m.spec.name = dir.filename().string();
         m.hf = hf.get();
-        m.source = std::move(hf);
+        // AWQ / GPTQ / FP8 checkpoints: their quantized layers read as F16 tensors.
+        if (auto quant = parseHfQuantization(cfg, (dir / "config.json").string())) {
+            m.checkpointQuantization = quant->label();
+            m.source = std::make_unique<QuantizedHfCheckpoint>(std::move(hf), *quant);
+        } else {
+            m.source = std::move(hf);
+        }
     }
     return m;
 }
@@ -103,6 +110,7 @@ ModelInfo describeModel(const std::string& path, const OpenedModel& m)
     info.architectureName = arch.displayName;
     info.runnable = arch.runnable;
     info.randomWeights = m.randomWeights;
+    info.checkpointQuantization = m.checkpointQuantization;
     for (const TensorEntry& t : m.source->tensorEntries())
         info.tensors.push_back({t.name, t.typeName, t.shape.toString(), t.bytes, t.dtype.has_value(), {}, 0});
     addWeightTotals(info, m);

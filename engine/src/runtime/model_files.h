@@ -22,6 +22,7 @@ struct OpenedModel {
     const HfCheckpoint* hf = nullptr;   // set for safetensors
     ModelSpec spec;
     bool randomWeights = false;
+    std::string checkpointQuantization; // HfQuantization::label(); empty when not quantized
 };
 
 OpenedModel openModelFiles(const std::string& path);

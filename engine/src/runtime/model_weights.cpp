@@ -30,8 +30,11 @@ public:
         if (expected.rank == 2 && expected[0] == 1 && w.shape.rank == 1 && w.shape[0] == expected[1])
             w.shape = expected;
         checkShape(tensor, w.shape, expected);
-        if (const DType* type = quantizeTarget(tensor))
-            return quantized(w, *type);
+        if (const DType* type = quantizeTarget(tensor)) {
+            DeviceTensor t = quantized(w, *type);
+            m_ctx.source.releaseConverted(tensor); // a dequantized AWQ / GPTQ / FP8 layer
+            return t;
+        }
         touch(w);
         return m_ctx.backend.weight(w);
     }
