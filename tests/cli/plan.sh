@@ -57,4 +57,20 @@ c = json.load(open(sys.argv[1])); c.pop("num_attention_heads", None); json.dump(
 PY
 expect_error "config.json without heads" "num_attention_heads" plan --model "$SCRATCH/noheads.json"
 run_moe plan --model mixtral-8x7b --tp abc >/dev/null 2>&1; [ $? -eq 2 ] && ok "non-numeric --tp exits 2" || fail "--tp abc should exit 2"
+
+# --validate on the tiny model: the decode-kernel calibration covers every matrix shape a
+# token reads, the efficiency is a fraction, and the prediction / measurement are real.
+if run_moe plan --validate -m "$SCRATCH/tiny/model.gguf" --prompt 8 --gen 8 --threads 1 --json >"$SCRATCH/validate.json"; then
+    python3 - "$SCRATCH/validate.json" <<'PY' && ok "plan --validate" || fail "plan --validate JSON"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+kinds = {k["matrix"] for k in d["kernels"]}
+assert {"attention q", "attention k, v", "attention output", "expert gate, up", "expert down", "LM head"} <= kinds, kinds
+assert 0 < d["bandwidth_efficiency"] <= 1, d["bandwidth_efficiency"]
+assert d["predicted_decode_tokens_per_second"] > 0 and d["measured_decode_tokens_per_second"] > 0
+assert math.isfinite(d["relative_error"])
+PY
+else
+    fail "plan --validate failed"
+fi
 finish

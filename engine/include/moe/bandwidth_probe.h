@@ -6,6 +6,8 @@
 // last-level cache with wide loads from `threads` threads and keeps the best pass.
 #pragma once
 
+#include "moe/dtype.h"
+
 #include <cstdint>
 
 namespace moe {
@@ -26,6 +28,29 @@ struct BandwidthProbeResult {
 
 // Throws Error(OutOfMemory) when the buffer cannot be allocated.
 BandwidthProbeResult probeMemoryBandwidth(const BandwidthProbeOptions& options = {});
+
+// What the engine's own decode kernel reaches: one-token matmuls (y = x · Wᵀ, the GEMV a
+// decode step runs per weight matrix) through the CPU backend, over a pool of distinct
+// [rows, cols] matrices of `dtype` too large for the caches, so every matrix streams
+// from DRAM as decode weights do. Includes the per-matmul costs a raw read loop does
+// not pay (thread hand-off, dequantising, the activation row). `moe plan --validate`
+// uses it as the CPU's achievable bandwidth for the model's weight type and shape.
+struct MatmulProbeOptions {
+    int threads = 0;        // 0 = hardware concurrency
+    DType dtype = DType::F16;
+    int64_t rows = 1408;    // output features (a typical expert FFN width)
+    int64_t cols = 2048;    // input features; a multiple of the dtype's block size
+    uint64_t bytes = 0;     // weight pool; 0 = max(4 x last-level cache, 512 MiB)
+    int passes = 3;         // timed passes over the pool; the best one is reported
+};
+struct MatmulProbeResult {
+    double gbPerSecond = 0;       // weight bytes streamed per second, best pass
+    double secondsPerMatmul = 0;  // best pass / matrices
+    uint64_t matrixBytes = 0;
+    int64_t matrices = 0;
+    int threads = 0;
+};
+MatmulProbeResult probeMatmulBandwidth(const MatmulProbeOptions& options = {});
 
 // Read bandwidth in GB/s (1e9 bytes / s); `bytes` = 0 picks the default size.
 double measureMemoryBandwidth(int threads = 0, uint64_t bytes = 0);

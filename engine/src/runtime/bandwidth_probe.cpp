@@ -3,7 +3,9 @@
 // together, and the slowest thread's end closes the pass.
 #include "moe/bandwidth_probe.h"
 
+#include "moe/backend.h"
 #include "moe/error.h"
+#include "moe/tensor.h"
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <thread>
 #include <vector>
 #include <unistd.h>
@@ -171,6 +174,84 @@ double measureMemoryBandwidth(int threads, uint64_t bytes)
     o.threads = threads;
     o.bytes = bytes;
     return probeMemoryBandwidth(o).gbPerSecond;
+}
+
+} // namespace moe
+
+// ---- the decode-kernel probe ----
+namespace moe {
+
+MatmulProbeResult probeMatmulBandwidth(const MatmulProbeOptions& options)
+{
+    if (options.rows < 1 || options.cols < 1 || options.passes < 1)
+        throw Error(ErrorCode::InvalidArgument, "", "matmul probe", "rows, cols and passes must be positive");
+    const DTypeInfo& info = dtypeInfo(options.dtype);
+    if (options.cols % info.blockElements != 0)
+        throw Error(ErrorCode::InvalidArgument, "", "matmul probe",
+                    std::string("cols must be a multiple of the ") + info.name + " block size");
+    const uint64_t rowSize = *rowBytes(options.dtype, uint64_t(options.cols));
+    const uint64_t matrixBytes = rowSize * uint64_t(options.rows);
+    const uint64_t pool = options.bytes ? options.bytes : std::max<uint64_t>(4 * lastLevelCacheBytes(), 512ull << 20);
+    const int64_t matrices = int64_t(std::max<uint64_t>(2, (pool + matrixBytes - 1) / matrixBytes));
+
+    // One matrix of random values in the dtype, copied into every slot of the pool
+    // (same bytes, different memory: each matmul still streams from DRAM).
+    std::mt19937 rng(7);
+    std::normal_distribution<float> normal(0.f, 0.02f);
+    std::vector<float> row(size_t(options.cols));
+    std::vector<uint8_t> first(matrixBytes);
+    for (int64_t r = 0; r < options.rows; ++r) {
+        for (float& v : row)
+            v = normal(rng);
+        quantizeRow(options.dtype, row.data(), first.data() + uint64_t(r) * rowSize, row.size());
+    }
+    std::vector<uint8_t> weights(matrixBytes * uint64_t(matrices));
+    for (int64_t m = 0; m < matrices; ++m)
+        std::memcpy(weights.data() + uint64_t(m) * matrixBytes, first.data(), matrixBytes);
+
+    CpuBackendOptions bo;
+    bo.threads = options.threads;
+    std::unique_ptr<Backend> backend = createCpuBackend(bo);
+    BackendReservation reservation;
+    reservation.maxTokens = 1;
+    reservation.maxWidth = std::max(options.rows, options.cols);
+    reservation.hiddenSize = options.cols;
+    backend->reserve(reservation);
+    std::vector<DeviceTensor> w;
+    w.reserve(size_t(matrices));
+    for (int64_t m = 0; m < matrices; ++m) {
+        WeightView v;
+        v.dtype = options.dtype;
+        v.shape = Shape{options.rows, options.cols};
+        v.data = weights.data() + uint64_t(m) * matrixBytes;
+        v.bytes = matrixBytes;
+        w.push_back(backend->weight(v));
+    }
+    DeviceTensor x = backend->allocate(DType::F32, Shape{1, options.cols});
+    DeviceTensor y = backend->allocate(DType::F32, Shape{1, options.rows});
+    for (float& v : row)
+        v = normal(rng);
+    backend->upload(row.data(), x, uint64_t(options.cols) * sizeof(float));
+
+    MatmulProbeResult result;
+    result.matrixBytes = matrixBytes;
+    result.matrices = matrices;
+    result.threads = backend->threadCount();
+    double best = 1e30;
+    for (int pass = 0; pass <= options.passes; ++pass) { // pass 0 warms up (page faults)
+        const auto start = std::chrono::steady_clock::now();
+        for (const DeviceTensor& t : w)
+            backend->matmul(x, t, nullptr, y);
+        backend->synchronize();
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (pass > 0)
+            best = std::min(best, s);
+    }
+    backend->release(x);
+    backend->release(y);
+    result.gbPerSecond = double(matrixBytes) * double(matrices) / best / 1e9;
+    result.secondsPerMatmul = best / double(matrices);
+    return result;
 }
 
 } // namespace moe
