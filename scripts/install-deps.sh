@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git python3   # python3: CLI tests read JSON
   clang libclang-rt-14-dev            # libFuzzer + sanitizers for tests/fuzz
   nlohmann-json3-dev libpcre2-dev libsqlite3-dev sqlite3 zlib1g-dev
-  qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+  qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
   libqcustomplot-dev libgl-dev
   xvfb xauth
 )

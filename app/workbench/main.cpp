@@ -93,9 +93,13 @@ int main(int argc, char** argv)
     parser.process(app);
 
     QTranslator translator;
+    QTranslator qtTranslator; // Qt's own buttons (Close, Yes, No, ...)
     const QString lang = parser.isSet(langOpt) ? parser.value(langOpt) : QLocale().name();
-    if (translator.load(QStringLiteral(":/i18n/moe_workbench_") + lang.left(2)))
+    if (translator.load(QStringLiteral(":/i18n/moe_workbench_") + lang.left(2))) {
         QApplication::installTranslator(&translator);
+        if (qtTranslator.load(QStringLiteral("qtbase_") + lang.left(2), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QApplication::installTranslator(&qtTranslator);
+    }
 
     Options o;
     o.model = parser.value(modelOpt);
