@@ -45,4 +45,27 @@ void applyDefaultStyle(QCustomPlot* plot)
     plot->setMinimumSize(200, 150);
 }
 
+Heatmap addHeatmap(QCustomPlot* plot, int scaleRow, const QString& xLabel, const QString& yLabel)
+{
+    Heatmap h;
+    h.map = new QCPColorMap(plot->xAxis, plot->yAxis);
+    h.map->setInterpolate(false);
+    h.map->setGradient(viridis());
+    h.scale = new QCPColorScale(plot);
+    plot->plotLayout()->addElement(scaleRow, 1, h.scale);
+    h.scale->setType(QCPAxis::atRight);
+    h.scale->setGradient(viridis());
+    h.scale->setBarWidth(12);
+    h.map->setColorScale(h.scale);
+    auto* margins = new QCPMarginGroup(plot);
+    plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    h.scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    plot->xAxis->setLabel(xLabel);
+    plot->yAxis->setLabel(yLabel);
+    plot->yAxis->setRangeReversed(true);
+    plot->xAxis->grid()->setVisible(false);
+    plot->yAxis->grid()->setVisible(false);
+    return h;
+}
+
 } // namespace moeui::plot

@@ -15,4 +15,13 @@ QColor categorical(int i);
 // White background, light grid, readable fonts; call once per plot.
 void applyDefaultStyle(QCustomPlot* plot);
 
+// A cell heatmap on the plot's axis rect: a QCPColorMap (no interpolation, viridis) with
+// its colour scale at `scaleRow`, column 1 of the layout, kept as tall as the plot; the
+// y axis runs top-down (row 0 at the top, as in a table) and the grid is off.
+struct Heatmap {
+    QCPColorMap* map = nullptr;
+    QCPColorScale* scale = nullptr;
+};
+Heatmap addHeatmap(QCustomPlot* plot, int scaleRow, const QString& xLabel, const QString& yLabel);
+
 } // namespace moeui::plot

@@ -24,30 +24,12 @@ ExpertHeatmapView::ExpertHeatmapView(ExpertHeatmapModel* model, QWidget* parent)
     plotLayout()->insertRow(0);
     plotLayout()->addElement(0, 0, m_emptyText);
 
-    m_map = new QCPColorMap(xAxis, yAxis);
-    m_map->setInterpolate(false);
+    const plot::Heatmap heatmap = plot::addHeatmap(this, 1, tr("Expert"), tr("Layer"));
+    m_map = heatmap.map;
+    m_scale = heatmap.scale;
     m_map->setTightBoundary(false);
-    m_map->setGradient(plot::viridis());
     m_map->setDataRange(QCPRange(0, 1));
-
-    m_scale = new QCPColorScale(this);
-    plotLayout()->addElement(1, 1, m_scale);
-    m_scale->setType(QCPAxis::atRight);
     m_scale->setDataRange(QCPRange(0, 1));
-    m_scale->setGradient(plot::viridis());
-    m_scale->setBarWidth(12);
-    m_map->setColorScale(m_scale);
-
-    // Keep the colour scale as tall as the plot area.
-    auto* margins = new QCPMarginGroup(this);
-    axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-    m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-
-    xAxis->setLabel(tr("Expert"));
-    yAxis->setLabel(tr("Layer"));
-    yAxis->setRangeReversed(true); // layer 0 at the top, as in a table
-    xAxis->grid()->setVisible(false);
-    yAxis->grid()->setVisible(false);
 
     connect(model, &ExpertHeatmapModel::countsChanged, this, &ExpertHeatmapView::rebuild);
     connect(model, &ExpertHeatmapModel::placementChanged, this, &ExpertHeatmapView::rebuildPlacement);

@@ -19,23 +19,9 @@ TrafficHeatmapView::TrafficHeatmapView(TrafficMatrixModel* model, QWidget* paren
 {
     plot::applyDefaultStyle(this);
     setMouseTracking(true);
-    m_map = new QCPColorMap(xAxis, yAxis);
-    m_map->setInterpolate(false);
-    m_map->setGradient(plot::viridis());
-    m_scale = new QCPColorScale(this);
-    plotLayout()->addElement(0, 1, m_scale);
-    m_scale->setType(QCPAxis::atRight);
-    m_scale->setGradient(plot::viridis());
-    m_scale->setBarWidth(12);
-    m_map->setColorScale(m_scale);
-    auto* margins = new QCPMarginGroup(this);
-    axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-    m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-    xAxis->setLabel(tr("Receiving device"));
-    yAxis->setLabel(tr("Sending device"));
-    yAxis->setRangeReversed(true);
-    xAxis->grid()->setVisible(false);
-    yAxis->grid()->setVisible(false);
+    const plot::Heatmap heatmap = plot::addHeatmap(this, 0, tr("Receiving device"), tr("Sending device"));
+    m_map = heatmap.map;
+    m_scale = heatmap.scale;
     connect(model, &TrafficMatrixModel::trafficChanged, this, &TrafficHeatmapView::rebuild);
     rebuild();
 }
