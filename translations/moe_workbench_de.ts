@@ -14,7 +14,7 @@
         <translation>Erster Start</translation>
     </message>
     <message>
-        <location filename="../app/workbench/main.cpp" line="+144"/>
+        <location filename="../app/workbench/main.cpp" line="+148"/>
         <source>Could not make the demo model: %1</source>
         <translation>Das Demo-Modell konnte nicht erstellt werden: %1</translation>
     </message>
@@ -305,17 +305,17 @@ B: %5 (%6 % der Schicht)</translation>
 <context>
     <name>moeui::ExpertHeatmapView</name>
     <message>
-        <location filename="../ui/experts/expert_heatmap_view.cpp" line="+46"/>
+        <location filename="../ui/experts/expert_heatmap_view.cpp" line="+27"/>
         <source>Expert</source>
         <translation>Experte</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Layer</source>
         <translation>Schicht</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>tokens / layer&apos;s busiest expert</source>
         <translation>Tokens / meistgenutzter Experte der Schicht</translation>
     </message>
@@ -1452,6 +1452,24 @@ nutzbar: %2 von %3</translation>
         <location line="+8"/>
         <source>– tok/s</source>
         <translation>– tok/s</translation>
+    </message>
+</context>
+<context>
+    <name>moeui::Placement</name>
+    <message>
+        <location filename="../ui/format.cpp" line="+60"/>
+        <source>contiguous</source>
+        <translation>zusammenhängend</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>round-robin</source>
+        <translation>Round-Robin</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>balanced</source>
+        <translation>ausgewogen</translation>
     </message>
 </context>
 <context>
@@ -2724,17 +2742,17 @@ Als JSON weitergegebene Läufe lassen sich mit „JSON importieren…“ oder &a
 <context>
     <name>moeui::TrafficHeatmapView</name>
     <message>
-        <location filename="../ui/interconnect/traffic_heatmap_view.cpp" line="+34"/>
+        <location filename="../ui/interconnect/traffic_heatmap_view.cpp" line="+22"/>
         <source>Receiving device</source>
         <translation>Empfangendes Gerät</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Sending device</source>
         <translation>Sendendes Gerät</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+18"/>
         <source>bytes sent, %1</source>
         <translation>gesendete Bytes, %1</translation>
     </message>

@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include <QCoreApplication>
 #include <QLocale>
 
 #include <cmath>
@@ -51,6 +52,16 @@ QString formatUsd(double usd)
     if (std::abs(usd) >= 1)
         return QStringLiteral("$%1").arg(usd, 0, 'f', 2);
     return QStringLiteral("$%1").arg(usd, 0, 'f', 4);
+}
+
+QString placementText(moe::PlacementPolicy policy)
+{
+    switch (policy) {
+    case moe::PlacementPolicy::Contiguous: return QCoreApplication::translate("moeui::Placement", "contiguous");
+    case moe::PlacementPolicy::RoundRobin: return QCoreApplication::translate("moeui::Placement", "round-robin");
+    case moe::PlacementPolicy::Balanced: return QCoreApplication::translate("moeui::Placement", "balanced");
+    }
+    return QString::fromLatin1(moe::placementName(policy));
 }
 
 } // namespace moeui

@@ -2,6 +2,8 @@
 // GPU memory as it is sold, binary GiB for what the OS reports).
 #pragma once
 
+#include "moe/parallel_plan.h"
+
 #include <QString>
 
 #include <cstdint>
@@ -14,5 +16,6 @@ QString formatCount(double n);           // "1.02 B", "290.3 K", "12"
 QString formatSeconds(double seconds);   // "1.23 s", "45.6 ms", "2 min 05 s"
 QString formatRate(double tokensPerSecond); // "24.3 tok/s"
 QString formatUsd(double usd);           // "$9.96", "$0.0123", "$7,271"
+QString placementText(moe::PlacementPolicy policy); // "contiguous", translated
 
 } // namespace moeui

@@ -102,7 +102,7 @@ void ModelBar::showModel(const LoadedModelPtr& model)
                             .arg(model->plan->devices())
                             .arg(model->plan->tp())
                             .arg(model->plan->ep())
-                            .arg(QString::fromLatin1(moe::placementName(model->plan->policy()))));
+                            .arg(placementText(model->plan->policy())));
     else
         m_plan->setText(p.devices > 1 ? tr("cpu:%1").arg(p.devices) : tr("CPU, one device"));
     m_quant->setText(model->info.quantizedAtLoad

@@ -357,7 +357,7 @@ void ExpertsPage::updatePlacementLegend()
                       .arg(plot::categorical(int(g)).name(), tr("EP%1 = device(s) %2").arg(g).arg(devices.join(QStringLiteral(", "))));
     }
     m_placementLegend->setText(tr("Placement (%1): %2")
-                                   .arg(QString::fromLatin1(moe::placementName(plan->policy())),
+                                   .arg(moeui::placementText(plan->policy()),
                                         groups.join(QStringLiteral(" &nbsp; "))));
     m_placementLegend->setVisible(true);
 }
