@@ -897,7 +897,7 @@ B: %5 (%6 % der Schicht)</translation>
 <context>
     <name>moeui::LoadModelDialog</name>
     <message>
-        <location filename="../ui/load_dialog.cpp" line="+67"/>
+        <location filename="../ui/load_dialog.cpp" line="+68"/>
         <source>Load model</source>
         <translation>Modell laden</translation>
     </message>
@@ -1057,7 +1057,32 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>Beim Laden quantisieren</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+1"/>
+        <source>looking for NVIDIA GPUs…</source>
+        <translation>Suche nach NVIDIA-GPUs…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>GPUs</source>
+        <translation>GPUs</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>none found (%1)</source>
+        <translation>keine gefunden (%1)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>cuda:%1 %2 (%3)</source>
+        <translation>cuda:%1 %2 (%3)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source> — listed for planning; this build runs models on the CPU</source>
+        <translation> — für die Planung aufgeführt; dieser Build führt Modelle auf der CPU aus</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>Load</source>
         <translation>Laden</translation>
     </message>

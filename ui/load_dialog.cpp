@@ -2,6 +2,7 @@
 
 #include "format.h"
 
+#include "moe/devices.h"
 #include "moe/error.h"
 #include "moe/quantize.h"
 
@@ -141,6 +142,28 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     m_quant->setToolTip(tr("Quantize F32 / F16 / BF16 weights while loading (routers and norms stay high "
                            "precision; tensors already quantized are kept). See `moe eval-quant` for the quality cost."));
     form->addRow(tr("Quantize at load"), m_quant);
+    m_gpus = new QLabel(tr("looking for NVIDIA GPUs…"));
+    m_gpus->setWordWrap(true);
+    m_gpus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(tr("GPUs"), m_gpus);
+    // The CUDA driver can take a moment to start: ask it off the UI thread.
+    auto* devices = new QFutureWatcher<moe::DeviceReport>(this);
+    connect(devices, &QFutureWatcher<moe::DeviceReport>::finished, this, [this, devices] {
+        const moe::DeviceReport r = devices->result();
+        if (r.cuda.empty()) {
+            const QString reason = QString::fromStdString(r.reason);
+            m_gpus->setText(tr("none found (%1)").arg(reason.section(QLatin1Char(':'), 0, 0)));
+            m_gpus->setToolTip(reason);
+            return;
+        }
+        QStringList names;
+        for (const moe::CudaDeviceInfo& d : r.cuda)
+            names << tr("cuda:%1 %2 (%3)").arg(d.index).arg(QString::fromStdString(d.name), formatBytes(double(d.memoryBytes)));
+        m_gpus->setText(names.join(QStringLiteral(", ")) +
+                        (r.cudaComputeAvailable ? QString()
+                                                : tr(" — listed for planning; this build runs models on the CPU")));
+    });
+    devices->setFuture(QtConcurrent::run([] { return moe::discoverDevices(); }));
     v->addWidget(optionsBox);
 
     m_progress = new QProgressBar;

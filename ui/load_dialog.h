@@ -74,6 +74,7 @@ private:
     QComboBox* m_link = nullptr;
     QSpinBox* m_context = nullptr;
     QComboBox* m_quant = nullptr;
+    QLabel* m_gpus = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_progressText = nullptr;
     QLabel* m_error = nullptr;

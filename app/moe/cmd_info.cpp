@@ -1,11 +1,14 @@
 // `moe info PATH` — what a model file is, without loading its weights.
 #include "cli_args.h"
+#include "cli_common.h"
 #include "parallel_args.h"
 #include "commands.h"
 
+#include "moe/devices.h"
 #include "moe/engine.h"
 #include "moe/model_spec.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -13,11 +16,16 @@ namespace moecli {
 namespace {
 
 const char* const kUsage = R"(usage: moe info PATH [--json] [--ctx N] [--no-tensors]
+       moe info --devices [--json]
 
 Describes a model (a .gguf file or a Hugging Face folder with config.json; for a
 folder written by 'moe make-model' its model.gguf is used) without loading weights:
 architecture, whether the weights are random, parameters (total and active per token),
 every tensor's type, shape and bytes, and the memory needed to run it.
+
+With --devices and no PATH: what this machine offers the engine — the CPU (cores,
+memory, SIMD kernels) and the NVIDIA GPUs the CUDA driver reports, or why none were
+found ($MOE_CUDA_DRIVER names another driver library than libcuda.so.1).
 
 Options:
   --json          print one JSON object instead of text
@@ -114,8 +122,57 @@ void printText(const moe::ModelInfo& info, int64_t ctx, bool tensors)
                     formatBytes(t.bytes).c_str(), t.supported ? "" : "  (unsupported type)");
 }
 
+nlohmann::json devicesJson(const moe::DeviceReport& r)
+{
+    nlohmann::json gpus = nlohmann::json::array();
+    for (const moe::CudaDeviceInfo& d : r.cuda)
+        gpus.push_back({{"index", d.index}, {"name", d.name}, {"memory_bytes", d.memoryBytes},
+                        {"compute_capability", std::to_string(d.computeMajor) + "." + std::to_string(d.computeMinor)},
+                        {"multiprocessors", d.multiprocessors},
+                        {"memory_bandwidth_gb_per_second", d.memoryBandwidthGbPerSecond}, {"pci_bus_id", d.pciBusId}});
+    return {{"cpu", {{"name", r.cpu.name}, {"logical_cores", r.cpu.logicalCores}, {"memory_bytes", r.cpu.memoryBytes},
+                     {"available_bytes", r.cpu.availableBytes}, {"avx2", r.cpu.avx2}, {"avx512", r.cpu.avx512},
+                     {"kernels", r.cpu.simd}}},
+            {"cuda", {{"devices", gpus}, {"driver_library", r.cudaDriverLibrary},
+                      {"driver_version", r.cudaDriverVersion}, {"reason", r.reason}, {"nccl_built", r.ncclBuilt},
+                      {"compute_available", r.cudaComputeAvailable}}}};
+}
+
+int printDevices(bool asJson)
+{
+    const moe::DeviceReport r = moe::discoverDevices();
+    if (asJson) {
+        std::printf("%s\n", dumpJson(devicesJson(r)).c_str());
+        return 0;
+    }
+    std::printf("cpu:       %s, %d logical cores, %s memory (%s available), kernels %s%s\n", r.cpu.name.c_str(),
+                r.cpu.logicalCores, formatBytes(r.cpu.memoryBytes).c_str(), formatBytes(r.cpu.availableBytes).c_str(),
+                r.cpu.simd.c_str(), r.cpu.avx512 ? " (AVX-512 present)" : "");
+    if (r.cuda.empty()) {
+        std::printf("cuda:      none found: %s\n", r.reason.c_str());
+        return 0;
+    }
+    std::printf("cuda:      driver %d.%d (%s)\n", r.cudaDriverVersion / 1000, (r.cudaDriverVersion % 1000) / 10,
+                r.cudaDriverLibrary.c_str());
+    for (const moe::CudaDeviceInfo& d : r.cuda)
+        std::printf("  cuda:%d  %s, %s, compute %d.%d, %d SMs, %.0f GB/s peak, %s\n", d.index, d.name.c_str(),
+                    formatBytes(d.memoryBytes).c_str(), d.computeMajor, d.computeMinor, d.multiprocessors,
+                    d.memoryBandwidthGbPerSecond, d.pciBusId.c_str());
+    if (!r.cudaComputeAvailable)
+        std::printf("note:      this build lists and plans for GPUs but has no CUDA compute backend yet; models run on the CPU\n");
+    return 0;
+}
+
 int run(const std::vector<std::string>& argList)
 {
+    // `--devices` with no value (last, or followed by another option) lists the devices.
+    for (size_t i = 0; i < argList.size(); ++i)
+        if (argList[i] == "--devices" && (i + 1 == argList.size() || argList[i + 1].rfind("-", 0) == 0)) {
+            for (const std::string& other : argList)
+                if (other != "--devices" && other != "--json")
+                    throw UsageError("--devices without a value lists the devices and takes only --json, got '" + other + "'");
+            return printDevices(std::find(argList.begin(), argList.end(), "--json") != argList.end());
+        }
     std::vector<OptionSpec> specs = {{"--json", "", false}, {"--ctx", "", true}, {"--no-tensors", "", false}};
     for (const OptionSpec& s : parallelOptions())
         specs.push_back(s);
