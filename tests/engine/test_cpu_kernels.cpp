@@ -6,6 +6,7 @@
 //     (weights are converted exactly, so only the f32 accumulation rounds).
 //   Q8_0 / Q4_0 weights: sum over 32-blocks of sum|w| * amax_b / 254 (x is rounded to
 //     8 bits per block, error <= half a step) + 2 k u S + 1e-6 for f32 scale products.
+//   Q4_K / Q6_K: the same with 256-blocks (activations quantised to Q8_K).
 //   Other block types (Q4_1 ... MXFP4) are dequantised exactly to F32 and multiply F32
 //     activations, so the float bound holds; they get the Q8_0 / Q4_0 one, which is looser.
 // Row lengths are rounded up to each dtype's block size (256 for the K-quants).
@@ -128,11 +129,13 @@ double dotBound(DType dtype, const float* w, const float* x, int64_t k)
         s += std::fabs(double(w[i]) * x[i]);
     double bound = 2.0 * double(k) * u * s + 1e-7;
     if (isQuantized(dtype)) {
-        for (int64_t b = 0; b < k / 32; ++b) {
+        // Q4_K / Q6_K round x to 8 bits per 256 (Q8_K, fused dots); the rest per 32.
+        const int64_t bs = (dtype == DType::Q4_K || dtype == DType::Q6_K) ? 256 : 32;
+        for (int64_t b = 0; b < k / bs; ++b) {
             double sw = 0.0, amax = 0.0;
-            for (int j = 0; j < 32; ++j) {
-                sw += std::fabs(w[b * 32 + j]);
-                amax = std::max(amax, std::fabs(double(x[b * 32 + j])));
+            for (int64_t j = 0; j < bs; ++j) {
+                sw += std::fabs(w[b * bs + j]);
+                amax = std::max(amax, std::fabs(double(x[b * bs + j])));
             }
             bound += sw * amax / 254.0 * 1.0001;
         }

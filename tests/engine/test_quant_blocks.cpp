@@ -491,11 +491,12 @@ private slots:
         }
         qInfo("mixed Q4_K/Q6_K/Q8_0 GGUF: max|dlogit|/max|logit| vs its dequantised F32 twin %.2e, vs the F32 model %.4f",
               engineErr, quantErr);
-        // Bounds: vs the twin 1e-2 (measured 3.6e-3: attn_output's Q8_0 takes the integer
-        // dot on 8-bit activations, everything else computes the same F32 function);
+        // Bounds: vs the twin 4e-2 (measured 2.1e-2 AVX2, 1.8e-2 scalar; 3.6e-3 before Q4_K / Q6_K had fused
+        // dots: Q8_0 and now Q4_K / Q6_K GEMV take integer dots on 8-bit activations, 8
+        // bits per 256 for the K-quants (Q8_K), and this is a max-norm ratio);
         // vs F32 0.6 (measured 0.35: random weights with ~9% / ~2.4% RMS weight noise from
         // Q4_K / Q6_K, compounded over four layers, on logits of small range).
-        QVERIFY2(engineErr < 1e-2, qPrintable(QString::number(engineErr)));
+        QVERIFY2(engineErr < 4e-2, qPrintable(QString::number(engineErr)));
         QVERIFY2(quantErr < 0.6, qPrintable(QString::number(quantErr)));
     }
 };

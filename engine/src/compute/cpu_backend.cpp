@@ -112,6 +112,7 @@ void CpuBackend::reserve(const BackendReservation& r)
     const size_t tileFloats = matmulTileFloats(maxIn);
     m_tiles.ensure(size_t(threads) * tileFloats * 4);
     m_actQ.ensure(size_t(r.maxTokens) * size_t(maxIn / 32) * sizeof(kern::ActQ8Block));
+    m_actQK.ensure(size_t(r.maxTokens) * size_t(maxIn / kQK_K) * sizeof(BlockQ8_K));
     m_biasF32.ensure(size_t(maxIn) * 4);
     m_paramF32.ensure(size_t(std::max(maxIn, r.numExperts)) * 4);
     m_scoresPerThread = std::max<int64_t>(r.maxContext, 1);
@@ -196,6 +197,11 @@ void CpuBackend::matmul(const DeviceTensor& x, const DeviceTensor& w, const Devi
         m_actQ.ensure(size_t(n * (in / 32)) * sizeof(kern::ActQ8Block));
         job.xq = m_actQ.as<kern::ActQ8Block>();
         quantizeActivations(m_pool, simd, job.x, n, in, m_actQ.as<kern::ActQ8Block>());
+    }
+    if (matmulUsesKQuantDot(simd, w.dtype, n)) {
+        m_actQK.ensure(size_t(n * (in / kQK_K)) * sizeof(BlockQ8_K));
+        job.xqk = m_actQK.as<BlockQ8_K>();
+        quantizeActivationsQ8K(m_pool, simd, job.x, n, in, m_actQK.as<BlockQ8_K>());
     }
     runMatmulJobs(m_pool, simd, workspace(in), &job, 1);
 }

@@ -34,7 +34,8 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 Plan planJob(CpuSimd simd, const MatmulJob& j, const MatmulWorkspace& ws, int threads)
 {
     Plan p;
-    const bool quant = kern::hasQuantTile(j.wtype);
+    const bool kquant = kern::hasKQuantTile(j.wtype) && j.xqk != nullptr;
+    const bool quant = kern::hasQuantTile(j.wtype) || kquant;
     p.packed = matmulUsesPackedGemm(simd, j.wtype, j.n) && kern::packedGemmScratchFloats(kern::kPackRows) <= ws.tileFloats;
     // Block types without an integer tile (K-quants, IQ4, MXFP4, ...) have no direct
     // GEMV: their rows are always dequantised into the per-thread tile first.
@@ -73,6 +74,16 @@ void runUnit(CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob& j, const 
                          ws.tiles + size_t(thread) * ws.tileFloats);
         return;
     }
+    if (kern::hasKQuantTile(j.wtype) && j.xqk) {
+        const int64_t nb = j.in / kQK_K;
+        for (int64_t t = t0; t < t1; t += kern::kQuantTileTokens)
+            for (int64_t r = r0; r < r1; r += kern::kQuantTileRows)
+                kern::kquantTile(simd, j.wtype, w + size_t(r - r0) * srcRowBytes, srcRowBytes, j.xqk + t * nb, nb, nb,
+                                 int(std::min<int64_t>(kern::kQuantTileRows, r1 - r)),
+                                 int(std::min<int64_t>(kern::kQuantTileTokens, t1 - t)), j.bias ? j.bias + r : nullptr,
+                                 j.y + t * j.out + r, j.out);
+        return;
+    }
     if (kern::hasQuantTile(j.wtype)) {
         const int64_t nb = j.in / 32;
         for (int64_t t = t0; t < t1; t += kern::kQuantTileTokens)
@@ -109,12 +120,26 @@ bool matmulUsesPackedGemm(CpuSimd simd, DType wtype, int64_t n)
     return kern::packedGemmAvailable(simd) && n >= (kern::hasQuantTile(wtype) ? kPackedMinTokensQuant : kPackedMinTokensFloat);
 }
 
+bool matmulUsesKQuantDot(CpuSimd simd, DType wtype, int64_t n)
+{
+    // Decode-sized batches only, on every SIMD level: prefill keeps F32 activations (the
+    // packed GEMM, or dequantised tiles where there is none), so the scalar path rounds
+    // activations exactly where the AVX2 one does.
+    return kern::hasKQuantTile(wtype) && n < kPackedMinTokensFloat && !matmulUsesPackedGemm(simd, wtype, n);
+}
+
 size_t matmulTileFloats(int64_t maxIn) { return std::max(kMinTileFloats, size_t(std::max<int64_t>(maxIn, 1)) * 4); }
 
 void quantizeActivations(ThreadPool& pool, CpuSimd simd, const float* x, int64_t n, int64_t in, kern::ActQ8Block* xq)
 {
     const int64_t nb = in / 32;
     pool.parallelFor(n, [&](int64_t t, int) { kern::quantizeActRow(simd, x + t * in, in, xq + t * nb); });
+}
+
+void quantizeActivationsQ8K(ThreadPool& pool, CpuSimd simd, const float* x, int64_t n, int64_t in, BlockQ8_K* xq)
+{
+    const int64_t nb = in / kQK_K;
+    pool.parallelFor(n, [&](int64_t t, int) { kern::quantizeActRowQ8K(simd, x + t * in, in, xq + t * nb); });
 }
 
 void runMatmulJobs(ThreadPool& pool, CpuSimd simd, const MatmulWorkspace& ws, const MatmulJob* jobs, int count)

@@ -14,6 +14,7 @@ namespace moe {
 struct MatmulJob {
     const float* x = nullptr;              // F32 [n, in], rows contiguous
     const kern::ActQ8Block* xq = nullptr;  // x quantised [n, in / 32]; Q8_0 / Q4_0 weights, unless matmulUsesPackedGemm
+    const BlockQ8_K* xqk = nullptr;        // x as Q8_K [n, in / 256]; Q4_K / Q6_K weights (fused dots), else dequantised
     int64_t n = 0;
     int64_t in = 0;
     int64_t out = 0;
@@ -38,6 +39,11 @@ size_t matmulTileFloats(int64_t maxIn);
 
 void quantizeActivations(ThreadPool& pool, CpuSimd simd, const float* x, int64_t n, int64_t in,
                          kern::ActQ8Block* xq);
+
+void quantizeActivationsQ8K(ThreadPool& pool, CpuSimd simd, const float* x, int64_t n, int64_t in, BlockQ8_K* xq);
+
+// Whether an n-token matmul of wtype weights reads Q8_K activations (MatmulJob::xqk).
+bool matmulUsesKQuantDot(CpuSimd simd, DType wtype, int64_t n);
 
 // At most kMaxMatmulJobs jobs per call; ws must hold tiles for the widest `in`.
 inline constexpr int kMaxMatmulJobs = 1024;

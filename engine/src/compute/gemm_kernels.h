@@ -13,6 +13,7 @@
 
 #include "compute/cpu_features.h"
 #include "moe/dtype.h"
+#include "moe/quant_blocks.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +44,21 @@ inline bool hasQuantTile(DType t) { return t == DType::Q8_0 || t == DType::Q4_0;
 // Q8_0 / Q4_0 weights against quantised activations; nb = blocks per row (k / 32).
 void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const ActQ8Block* x, int64_t ldxBlocks,
                int64_t nb, int rm, int rn, const float* bias, float* y, int64_t ldy);
+
+// Q4_K / Q6_K weights against activations quantised to Q8_K (gemm_kquant.cpp): fused
+// integer dots per 256-block, exact in int32 until the final f32 scaling.
+inline bool hasKQuantTile(DType t) { return t == DType::Q4_K || t == DType::Q6_K; }
+
+// dot(one Q4_K / Q6_K row of nb super-blocks, nb Q8_K blocks).
+float kquantDot(CpuSimd simd, DType wtype, const void* w, const BlockQ8_K* x, int64_t nb);
+
+// As quantTile, for Q4_K / Q6_K weights; nb = blocks per row (k / 256).
+void kquantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const BlockQ8_K* x, int64_t ldxBlocks,
+                int64_t nb, int rm, int rn, const float* bias, float* y, int64_t ldy);
+
+// One activation row (k a multiple of 256) -> k / 256 Q8_K blocks: d = amax / 127,
+// q = round(x / d) in -127..127, bsums = sums of each 16 q.
+void quantizeActRowQ8K(CpuSimd simd, const float* x, int64_t k, BlockQ8_K* dst);
 
 // rows x k weights of any dtype -> F32 [rows, k] (prefill converts a tile once, then
 // reuses it for every token).

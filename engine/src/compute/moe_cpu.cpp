@@ -30,6 +30,8 @@ void CpuBackend::ensureMoeScratch(int64_t assignments, int64_t hidden, int64_t f
     m_moeU.ensure(a * size_t(ffn) * 4);
     m_moeXq.ensure(a * size_t(hidden / 32) * sizeof(kern::ActQ8Block));
     m_moeHq.ensure(a * size_t(ffn / 32) * sizeof(kern::ActQ8Block));
+    m_moeXqK.ensure(a * size_t(hidden / kQK_K) * sizeof(BlockQ8_K));
+    m_moeHqK.ensure(a * size_t(ffn / kQK_K) * sizeof(BlockQ8_K));
     m_moeJobs.ensure(size_t(2 * experts) * sizeof(MatmulJob));
 }
 
@@ -47,7 +49,7 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
         throw Error(ErrorCode::InvalidArgument, "", "moeExperts", "out " + p.out->shape.toString());
     // All routed experts of a layer share one width; the gathered blocks rely on it.
     const int64_t ffn = experts.front().gate.rows();
-    bool quantUp = false, quantDown = false;
+    bool quantUp = false, quantDown = false, kquantUp = false, kquantDown = false;
     for (const ExpertWeights& ew : experts) {
         if (ew.gate.rows() != ffn || ew.up.rows() != ffn || ew.gate.cols() != hidden || ew.up.cols() != hidden ||
             ew.down.rows() != hidden || ew.down.cols() != ffn)
@@ -62,6 +64,8 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
         // types are dequantised per row block and multiply F32 activations.
         quantUp = quantUp || kern::hasQuantTile(ew.gate.dtype) || kern::hasQuantTile(ew.up.dtype);
         quantDown = quantDown || kern::hasQuantTile(ew.down.dtype);
+        kquantUp = kquantUp || kern::hasKQuantTile(ew.gate.dtype) || kern::hasKQuantTile(ew.up.dtype);
+        kquantDown = kquantDown || kern::hasKQuantTile(ew.down.dtype);
     }
     const int64_t total = n * k;
     ensureMoeScratch(total, hidden, ffn, e);
@@ -96,16 +100,22 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
     const CpuSimd simd = cpuSimdLevel();
     // Integer dot products need quantised activations; experts with enough tokens for
     // the packed GEMM read F32 ones, so prefill usually skips this.
-    bool gemvExperts = false;
+    bool gemvExperts = false, kquantExperts = false;
     for (int64_t i = 0; i < e; ++i) {
         const int64_t rows = offsets[i + 1] - offsets[i];
         // Q8_0 stands for both quantised dtypes: they share the packed threshold.
         gemvExperts = gemvExperts || (rows > 0 && !matmulUsesPackedGemm(simd, DType::Q8_0, rows));
+        // Likewise Q4_K for Q4_K / Q6_K (fused dots on Q8_K activations).
+        kquantExperts = kquantExperts || (rows > 0 && matmulUsesKQuantDot(simd, DType::Q4_K, rows));
     }
     quantUp = quantUp && gemvExperts;
     quantDown = quantDown && gemvExperts;
+    kquantUp = kquantUp && kquantExperts;
+    kquantDown = kquantDown && kquantExperts;
     if (quantUp)
         quantizeActivations(m_pool, simd, gx, total, hidden, m_moeXq.as<kern::ActQ8Block>());
+    if (kquantUp)
+        quantizeActivationsQ8K(m_pool, simd, gx, total, hidden, m_moeXqK.as<BlockQ8_K>());
 
     // 3. gate + up, swiglu, down
     auto* jobs = m_moeJobs.as<MatmulJob>();
@@ -120,6 +130,9 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
         MatmulJob j;
         j.x = gx + offsets[i] * hidden;
         j.xq = m_moeXq.as<kern::ActQ8Block>() + offsets[i] * (hidden / 32);
+        j.xqk = kquantUp && matmulUsesKQuantDot(simd, DType::Q4_K, rows)
+                    ? m_moeXqK.as<BlockQ8_K>() + offsets[i] * (hidden / kQK_K)
+                    : nullptr;
         j.n = rows;
         j.in = hidden;
         j.out = ew.gate.rows();
@@ -138,6 +151,8 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
 
     if (quantDown)
         quantizeActivations(m_pool, simd, g, total, ffn, m_moeHq.as<kern::ActQ8Block>());
+    if (kquantDown)
+        quantizeActivationsQ8K(m_pool, simd, g, total, ffn, m_moeHqK.as<BlockQ8_K>());
     float* d = m_moeD.as<float>();
     count = 0;
     for (int64_t i = 0; i < e; ++i) {
@@ -148,6 +163,9 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
         MatmulJob j;
         j.x = g + offsets[i] * ffn;
         j.xq = m_moeHq.as<kern::ActQ8Block>() + offsets[i] * (ffn / 32);
+        j.xqk = kquantDown && matmulUsesKQuantDot(simd, DType::Q4_K, rows)
+                    ? m_moeHqK.as<BlockQ8_K>() + offsets[i] * (ffn / kQK_K)
+                    : nullptr;
         j.n = rows;
         j.in = ffn;
         j.out = hidden;

@@ -1,0 +1,293 @@
+// Q4_K / Q6_K weight rows: fused integer dot products against activations quantised
+// to Q8_K (256 per block, f32 scale, int16 sums of each 16), as ggml's
+// ggml_vec_dot_q4_K_q8_K / _q6_K_q8_K do. The weight stays in its file layout; per
+// super-block the sums are exact in int32 and only the final scaling rounds:
+//   Q4_K: d8 * (d * sum_j sc_j * (q . a)_j - dmin * sum_j m_j * bsum32_j)
+//   Q6_K: d8 * d * sum_j sc_j * ((q . a)_j - 32 * bsum16_j)
+// Decode GEMV runs these instead of dequantising weight rows into an F32 tile.
+#include "compute/gemm_kernels.h"
+#include "compute/simd_avx2.h"
+#include "moe/quant_blocks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace moe::kern {
+
+namespace {
+
+// ---- scalar path ----
+
+// Same unpacking as get_scale_min_k4 (quant/block_dequantize.cpp).
+inline void scaleMinK4(int j, const uint8_t* q, int& d, int& m)
+{
+    if (j < 4) {
+        d = q[j] & 63;
+        m = q[j + 4] & 63;
+    } else {
+        d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+float dotQ4KScalar(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    float acc = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* q = w[i].qs;
+        const int8_t* x = a[i].qs;
+        int32_t sumScaled = 0, sumMins = 0;
+        for (int j = 0; j < 8; ++j) {
+            int sc, m;
+            scaleMinK4(j, w[i].scales, sc, m);
+            const uint8_t* qq = q + 32 * (j / 2);
+            const int shift = (j & 1) * 4;
+            int32_t isum = 0;
+            for (int l = 0; l < 32; ++l)
+                isum += int32_t((qq[l] >> shift) & 0xF) * int32_t(x[32 * j + l]);
+            sumScaled += sc * isum;
+            sumMins += m * (int32_t(a[i].bsums[2 * j]) + int32_t(a[i].bsums[2 * j + 1]));
+        }
+        acc += a[i].d * (f16ToF32(w[i].d) * float(sumScaled) - f16ToF32(w[i].dmin) * float(sumMins));
+    }
+    return acc;
+}
+
+float dotQ6KScalar(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    float acc = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t sub[16] = {};
+        for (int h = 0; h < 2; ++h) {
+            const uint8_t* ql = w[i].ql + 64 * h;
+            const uint8_t* qh = w[i].qh + 32 * h;
+            const int8_t* x = a[i].qs + 128 * h;
+            int32_t* s = sub + 8 * h;
+            for (int l = 0; l < 32; ++l) {
+                const int is = l / 16;
+                s[is] += ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) * int32_t(x[l]);
+                s[is + 2] += ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) * int32_t(x[l + 32]);
+                s[is + 4] += ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) * int32_t(x[l + 64]);
+                s[is + 6] += ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) * int32_t(x[l + 96]);
+            }
+        }
+        int32_t isum = 0;
+        for (int j = 0; j < 16; ++j)
+            isum += int32_t(w[i].scales[j]) * (sub[j] - 32 * int32_t(a[i].bsums[j]));
+        acc += a[i].d * f16ToF32(w[i].d) * float(isum);
+    }
+    return acc;
+}
+
+void fillBsums(BlockQ8_K& b)
+{
+    for (int j = 0; j < kQK_K / 16; ++j) {
+        int sum = 0;
+        for (int l = 0; l < 16; ++l)
+            sum += b.qs[16 * j + l];
+        b.bsums[j] = int16_t(sum);
+    }
+}
+
+void quantizeRowQ8KScalar(const float* x, int64_t k, BlockQ8_K* dst)
+{
+    for (int64_t b = 0; b < k / kQK_K; ++b) {
+        const float* xb = x + b * kQK_K;
+        float amax = 0.f;
+        for (int j = 0; j < kQK_K; ++j)
+            amax = std::max(amax, std::fabs(xb[j]));
+        const float id = amax != 0.f ? 127.f / amax : 0.f;
+        dst[b].d = amax / 127.f;
+        for (int j = 0; j < kQK_K; ++j)
+            dst[b].qs[j] = int8_t(std::nearbyint(xb[j] * id)); // ties to even, as _mm256_round_ps
+        fillBsums(dst[b]);
+    }
+}
+
+} // namespace
+
+#if MOE_HAVE_AVX2_PATH
+MOE_AVX2_BEGIN
+namespace {
+
+inline float hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+inline int32_t hsumI32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+// Low 128 bits: 8 x i16 of sc; high: 8 x i16 of sc2 (one scale per 16 elements).
+inline __m256i scalePair(int lo, int hi) { return _mm256_set_m128i(_mm_set1_epi16(int16_t(hi)), _mm_set1_epi16(int16_t(lo))); }
+
+float dotQ4KAvx2(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    float accMins = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        // 8 scales then 8 mins as bytes (ggml's utmp unpacking of get_scale_min_k4).
+        uint32_t utmp[4];
+        std::memcpy(utmp, w[i].scales, 12);
+        utmp[3] = ((utmp[2] >> 4) & kmask2) | (((utmp[1] >> 6) & kmask3) << 4);
+        const uint32_t uaux = utmp[1] & kmask1;
+        utmp[1] = (utmp[2] & kmask2) | (((utmp[0] >> 6) & kmask3) << 4);
+        utmp[2] = uaux;
+        utmp[0] &= kmask1;
+        uint8_t sm[16];
+        std::memcpy(sm, utmp, 16);
+
+        const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 8)));
+        const __m128i bsLo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[i].bsums));
+        const __m128i bsHi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[i].bsums + 8));
+        const __m128i prodMins = _mm_madd_epi16(mins, _mm_hadd_epi16(bsLo, bsHi)); // 4 x i32
+        __m128i pm = _mm_add_epi32(prodMins, _mm_shuffle_epi32(prodMins, _MM_SHUFFLE(1, 0, 3, 2)));
+        pm = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, _MM_SHUFFLE(2, 3, 0, 1)));
+        const int32_t sumMins = _mm_cvtsi128_si32(pm);
+
+        __m256i sumi = _mm256_setzero_si256();
+        const uint8_t* q = w[i].qs;
+        const int8_t* x = a[i].qs;
+        for (int p = 0; p < 4; ++p, q += 32, x += 64) {
+            const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+            const __m256i lo = _mm256_and_si256(bits, low4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low4);
+            const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
+            const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
+            // |pair| <= 2 * 15 * 128: no saturation.
+            const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_set1_epi16(int16_t(sm[2 * p])));
+            const __m256i ph =
+                _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh), _mm256_set1_epi16(int16_t(sm[2 * p + 1])));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+        }
+        const float d8 = a[i].d;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d8 * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        accMins += d8 * _cvtsh_ss(w[i].dmin) * float(sumMins);
+    }
+    return hsum8(acc) - accMins;
+}
+
+float dotQ6KAvx2(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        const int8_t* sc = w[i].scales;
+        // sum_j sc_j * 32 * bsum_j, exact in int32 (|.| <= 16 * 128 * 32 * 2032).
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].bsums));
+        __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5));
+        for (int h = 0; h < 2; ++h) {
+            const uint8_t* ql = w[i].ql + 64 * h;
+            const int8_t* x = a[i].qs + 128 * h;
+            const int8_t* s = sc + 8 * h;
+            const __m256i bits1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+            const __m256i bits2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+            const __m256i bitsH = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qh + 32 * h));
+            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(bitsH, two), 4);
+            const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 2), two), 4);
+            const __m256i h2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 4), two), 4);
+            const __m256i h3 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 6), two), 4);
+            const __m256i q0 = _mm256_or_si256(_mm256_and_si256(bits1, low4), h0);
+            const __m256i q1 = _mm256_or_si256(_mm256_and_si256(bits2, low4), h1);
+            const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits1, 4), low4), h2);
+            const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits2, 4), low4), h3);
+            // q in 0..63, |pair| <= 2 * 63 * 128: no saturation.
+            auto part = [&](__m256i qv, int c) {
+                const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * c));
+                return _mm256_madd_epi16(_mm256_maddubs_epi16(qv, xv), scalePair(s[2 * c], s[2 * c + 1]));
+            };
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_add_epi32(part(q0, 0), part(q1, 1)),
+                                                           _mm256_add_epi32(part(q2, 2), part(q3, 3))));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum8(acc);
+}
+
+void quantizeRowQ8KAvx2(const float* x, int64_t k, BlockQ8_K* dst)
+{
+    const __m256 signBit = _mm256_set1_ps(-0.f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    for (int64_t b = 0; b < k / kQK_K; ++b) {
+        const float* xb = x + b * kQK_K;
+        __m256 amax = _mm256_setzero_ps();
+        for (int i = 0; i < kQK_K / 8; ++i)
+            amax = _mm256_max_ps(amax, _mm256_andnot_ps(signBit, _mm256_loadu_ps(xb + 8 * i)));
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_movehdup_ps(m));
+        const float maxAbs = _mm_cvtss_f32(m);
+        dst[b].d = maxAbs / 127.f;
+        const __m256 id = _mm256_set1_ps(maxAbs != 0.f ? 127.f / maxAbs : 0.f);
+        for (int g = 0; g < kQK_K / 32; ++g) {
+            __m256i q[4];
+            for (int i = 0; i < 4; ++i)
+                q[i] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(xb + 32 * g + 8 * i), id),
+                                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            const __m256i q01 = _mm256_packs_epi32(q[0], q[1]);
+            const __m256i q23 = _mm256_packs_epi32(q[2], q[3]);
+            const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(q01, q23), order);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst[b].qs + 32 * g), bytes);
+            // Sums of 16: maddubs by 1 gives pair sums (exact), madd by 1 sums of 4.
+            const __m256i s4 = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, bytes), ones16);
+            // s4 lanes 0..3: elements 0..15, lanes 4..7: 16..31.
+            __m128i lo = _mm256_castsi256_si128(s4), hi = _mm256_extracti128_si256(s4, 1);
+            lo = _mm_hadd_epi32(lo, hi);  // [a01, a23, b01, b23]
+            lo = _mm_hadd_epi32(lo, lo);  // [a, b, a, b]
+            dst[b].bsums[2 * g] = int16_t(_mm_cvtsi128_si32(lo));
+            dst[b].bsums[2 * g + 1] = int16_t(_mm_extract_epi32(lo, 1));
+        }
+    }
+}
+
+} // namespace
+MOE_AVX2_END
+#endif
+
+float kquantDot(CpuSimd simd, DType wtype, const void* w, const BlockQ8_K* x, int64_t nb)
+{
+#if MOE_HAVE_AVX2_PATH
+    if (simd == CpuSimd::Avx2)
+        return wtype == DType::Q4_K ? dotQ4KAvx2(static_cast<const BlockQ4_K*>(w), x, nb)
+                                    : dotQ6KAvx2(static_cast<const BlockQ6_K*>(w), x, nb);
+#endif
+    (void)simd;
+    return wtype == DType::Q4_K ? dotQ4KScalar(static_cast<const BlockQ4_K*>(w), x, nb)
+                                : dotQ6KScalar(static_cast<const BlockQ6_K*>(w), x, nb);
+}
+
+void kquantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const BlockQ8_K* x, int64_t ldxBlocks,
+                int64_t nb, int rm, int rn, const float* bias, float* y, int64_t ldy)
+{
+    const auto* wb = static_cast<const uint8_t*>(w);
+    for (int r = 0; r < rm; ++r)
+        for (int t = 0; t < rn; ++t)
+            y[t * ldy + r] = kquantDot(simd, wtype, wb + size_t(r) * wRowBytes, x + t * ldxBlocks, nb) +
+                             (bias ? bias[r] : 0.f);
+}
+
+void quantizeActRowQ8K(CpuSimd simd, const float* x, int64_t k, BlockQ8_K* dst)
+{
+#if MOE_HAVE_AVX2_PATH
+    if (simd == CpuSimd::Avx2)
+        return quantizeRowQ8KAvx2(x, k, dst);
+#endif
+    (void)simd;
+    quantizeRowQ8KScalar(x, k, dst);
+}
+
+} // namespace moe::kern
