@@ -40,27 +40,6 @@ constexpr int kEngineNiceOffset = 5;
 
 QString errorText(const std::exception& e) { return QString::fromUtf8(e.what()); }
 
-// The conversation rendered by the model's template, fitted into `room` tokens by
-// dropping the oldest non-system messages (keeps at least the last one).
-std::vector<int32_t> renderFitted(const moe::Engine& engine, std::vector<moe::ChatMessage> messages, int64_t room,
-                                  int64_t& dropped)
-{
-    dropped = 0;
-    while (true) {
-        const moe::RenderedChat chat = moe::renderChatWithTokenizer(engine.tokenizer(), messages, true);
-        std::vector<int32_t> ids = engine.tokenizer().encode(chat.text, false, true);
-        if (int64_t(ids.size()) <= room)
-            return ids;
-        const size_t first = !messages.empty() && messages.front().role == "system" ? 1 : 0;
-        if (messages.size() <= first + 1)
-            throw moe::Error(moe::ErrorCode::InvalidArgument, "", "message",
-                             "the message is " + std::to_string(ids.size()) + " tokens long; the context holds " +
-                                 std::to_string(room) + " (with room for the answer)");
-        messages.erase(messages.begin() + long(first));
-        ++dropped;
-    }
-}
-
 } // namespace
 
 QString stopReasonText(moe::GenerationResult::Stop stop)
@@ -279,10 +258,15 @@ quint64 EngineController::generate(const std::vector<moe::ChatMessage>& messages
                 if (!w->engine)
                     throw moe::Error(moe::ErrorCode::InvalidArgument, "", "model", "no model is loaded");
                 moe::Engine& engine = *w->engine;
-                const int64_t answerRoom =
-                    std::max<int64_t>(16, std::min<int64_t>(params.maxTokens, engine.contextLength() / 4));
-                std::vector<int32_t> prompt =
-                    renderFitted(engine, messages, engine.contextLength() - answerRoom, stats.droppedMessages);
+                moe::FittedChat fitted =
+                    moe::fitChatToContext(engine.tokenizer(), messages, engine.contextLength(), params.maxTokens);
+                if (!fitted.fits)
+                    throw moe::Error(moe::ErrorCode::InvalidArgument, "", "message",
+                                     "the message is " + std::to_string(fitted.tokens.size()) +
+                                         " tokens long; the context of " + std::to_string(engine.contextLength()) +
+                                         " tokens cannot hold it with room for the answer");
+                stats.droppedMessages = fitted.droppedMessages;
+                const std::vector<int32_t>& prompt = fitted.tokens;
                 const auto cached = engine.cachedTokens();
                 size_t common = 0;
                 while (common < cached.size() && common + 1 < prompt.size() && cached[common] == prompt[common])

@@ -280,8 +280,7 @@ void LoadModelDialog::inspect()
     if (p.isEmpty())
         return;
     m_summary->setText(tr("Reading %1…").arg(p));
-    const quint64 serial = ++m_inspectSerial;
-    m_watcher.setFuture(QtConcurrent::run([p, serial]() {
+    m_watcher.setFuture(QtConcurrent::run([p]() {
         InspectResult r;
         r.path = p;
         try {
@@ -289,7 +288,6 @@ void LoadModelDialog::inspect()
         } catch (const std::exception& e) {
             r.error = QString::fromUtf8(e.what());
         }
-        (void)serial;
         return r;
     }));
 }

@@ -83,7 +83,6 @@ private:
     QPushButton* m_close = nullptr;
 
     QFutureWatcher<InspectResult> m_watcher;
-    quint64 m_inspectSerial = 0;
     std::optional<moe::ModelInfo> m_info;
     quint64 m_job = 0;
 };

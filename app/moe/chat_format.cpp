@@ -13,12 +13,17 @@ std::string renderConversation(const moe::Tokenizer& tokenizer, const std::vecto
     for (const ChatTurn& t : turns)
         messages.push_back({t.role, t.content});
     moe::RenderedChat r = moe::renderChatWithTokenizer(tokenizer, messages, addGenerationPrompt);
-    if (r.usedFallback)
-        notice = r.fallbackReason.empty()
-                     ? "the model has no chat template; using a plain 'Role: text' layout"
-                     : "cannot render the model's chat template (" + r.fallbackReason +
-                           "); using a plain 'Role: text' layout";
+    notice = fallbackNotice(r);
     return r.text;
+}
+
+std::string fallbackNotice(const moe::RenderedChat& r)
+{
+    if (!r.usedFallback)
+        return {};
+    return r.fallbackReason.empty() ? "the model has no chat template; using a plain 'Role: text' layout"
+                                    : "cannot render the model's chat template (" + r.fallbackReason +
+                                          "); using a plain 'Role: text' layout";
 }
 
 } // namespace moecli

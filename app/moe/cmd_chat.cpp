@@ -95,25 +95,24 @@ private:
     // The rendered conversation; drops the oldest exchanges when it no longer fits.
     std::vector<int32_t> promptForTurns()
     {
-        const int64_t room = m_engine.contextLength() - std::max<int64_t>(16, std::min<int64_t>(m_params.maxTokens, m_engine.contextLength() / 4));
-        while (true) {
-            std::string notice;
-            const std::string text = renderConversation(m_tok, m_turns, true, notice);
-            if (!notice.empty() && !m_noticeShown) {
-                std::fprintf(stderr, "moe: note: %s\n", notice.c_str());
-                m_noticeShown = true;
-            }
-            std::vector<int32_t> ids = m_tok.encode(text, false, true);
-            if (int64_t(ids.size()) <= room)
-                return ids;
-            const size_t first = m_system.empty() ? 0 : 1;
-            if (m_turns.size() <= first + 1) {
-                std::fprintf(stderr, "moe: message too long for the context (%zu tokens); not sent\n", ids.size());
-                m_turns.pop_back();
-                return {};
-            }
-            m_turns.erase(m_turns.begin() + long(first)); // oldest message goes first
+        std::vector<moe::ChatMessage> messages;
+        messages.reserve(m_turns.size());
+        for (const ChatTurn& t : m_turns)
+            messages.push_back({t.role, t.content});
+        moe::FittedChat fitted = moe::fitChatToContext(m_tok, std::move(messages), m_engine.contextLength(), m_params.maxTokens);
+        const std::string notice = fallbackNotice(fitted.rendered);
+        if (!notice.empty() && !m_noticeShown) {
+            std::fprintf(stderr, "moe: note: %s\n", notice.c_str());
+            m_noticeShown = true;
         }
+        if (!fitted.fits) {
+            std::fprintf(stderr, "moe: message too long for the context (%zu tokens); not sent\n", fitted.tokens.size());
+            m_turns.pop_back();
+            return {};
+        }
+        const auto first = m_turns.begin() + long(fitted.firstDroppable);
+        m_turns.erase(first, first + long(fitted.droppedMessages)); // the oldest messages are gone for good
+        return std::move(fitted.tokens);
     }
 
     moe::Engine& m_engine;

@@ -10,6 +10,7 @@
 // callers can then fall back to renderPlainChat().
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -71,5 +72,20 @@ struct RenderedChat {
 };
 RenderedChat renderChatWithTokenizer(const Tokenizer& tokenizer, const std::vector<ChatMessage>& messages,
                                      bool addGenerationPrompt);
+
+// A chat turn's prompt: the conversation rendered (with the generation prompt) and
+// tokenized, fitted into a context of `contextTokens` that keeps room for the answer
+// (max(16, min(maxNewTokens, context / 4)) tokens) by dropping the oldest messages after
+// a leading system message. When even the last message alone does not fit, `fits` is
+// false and `tokens` holds that overlong prompt (its size is what to report).
+struct FittedChat {
+    std::vector<int32_t> tokens;
+    int64_t droppedMessages = 0; // messages[first, first + dropped) were left out
+    size_t firstDroppable = 0;   // 1 after a leading system message, else 0
+    bool fits = true;
+    RenderedChat rendered;       // the last rendering (fallback notice)
+};
+FittedChat fitChatToContext(const Tokenizer& tokenizer, std::vector<ChatMessage> messages, int64_t contextTokens,
+                            int64_t maxNewTokens);
 
 } // namespace moe
