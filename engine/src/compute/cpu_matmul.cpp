@@ -18,6 +18,11 @@ constexpr size_t kMinTileFloats = 64 * 1024; // 256 KiB: half of a Zen 3 L2
 // crossover on Zen 3: F16 below 7 tokens, Q8_0 at about 12).
 constexpr int64_t kPackedMinTokensFloat = kDirectMaxTokens + 1;
 constexpr int64_t kPackedMinTokensQuant = 12;
+// Q4_K / Q6_K fused dots on Q8_K activations take batches up to this many tokens (decode
+// is 1 per sequence; each expert of a decode step sees 1). Measured on Zen 3, bench
+// preset q4_k, --prompt 128: prefill 112 tok/s with 6, 120-125 with 2 (109-139 before the
+// fused dots existed; decode gains are the same).
+constexpr int64_t kKQuantDotMaxTokens = 2;
 
 struct Plan {
     int64_t rowBlock = 0;
@@ -124,8 +129,9 @@ bool matmulUsesKQuantDot(CpuSimd simd, DType wtype, int64_t n)
 {
     // Decode-sized batches only, on every SIMD level: prefill keeps F32 activations (the
     // packed GEMM, or dequantised tiles where there is none), so the scalar path rounds
-    // activations exactly where the AVX2 one does.
-    return kern::hasKQuantTile(wtype) && n < kPackedMinTokensFloat && !matmulUsesPackedGemm(simd, wtype, n);
+    // activations exactly where the AVX2 one does. From a few tokens on, dequantising a
+    // row once and reusing it beats re-decoding its scales per token.
+    return kern::hasKQuantTile(wtype) && n <= kKQuantDotMaxTokens && !matmulUsesPackedGemm(simd, wtype, n);
 }
 
 size_t matmulTileFloats(int64_t maxIn) { return std::max(kMinTileFloats, size_t(std::max<int64_t>(maxIn, 1)) * 4); }
