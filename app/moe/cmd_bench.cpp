@@ -8,6 +8,7 @@
 #include "commands.h"
 
 #include "moe/bandwidth_probe.h"
+#include "moe/devices.h"
 #include "moe/engine.h"
 #include "moe/sampler.h"
 #include "moe/tokenizer.h"
@@ -48,7 +49,9 @@ JSON schema:
                   "tensors_not_whole_blocks", "tensors_kept", "bytes_before",
                   "bytes_after", "seconds"}},
    "machine":  {"cpu", "logical_cpus", "threads", "backend",
-                "memory_bandwidth_gb_per_second", "bandwidth_probe_bytes"},
+                "memory_bandwidth_gb_per_second", "bandwidth_probe_bytes",
+                "bandwidth_source" ("probe", or the GPU's peak on cuda:N),
+                "device_fallback" (why --devices auto ran on the CPU, or "")},
    "settings": {"prompt_tokens", "gen_tokens", "repeat", "seed", "context", "telemetry"},
    "prefill":  {"tokens_per_second", "seconds"},
    "decode":   {"tokens_per_second", "seconds",
@@ -127,6 +130,25 @@ uint64_t peakRssBytes()
     return uint64_t(u.ru_maxrss) * 1024; // Linux reports KiB
 }
 
+// The bandwidth decode is measured against: the CPU's, probed with the engine's
+// threads, or the GPU's peak (memory clock x bus width, as the driver reports it).
+moe::BandwidthProbeResult rooflineBandwidth(moe::Engine& engine, const moe::EngineOptions& options, const Args& a)
+{
+    if (engine.backend().isHost()) {
+        moe::BandwidthProbeOptions bo;
+        bo.threads = engine.backend().threadCount();
+        bo.bytes = a.uintValue("--probe-bytes", 0);
+        return moe::probeMemoryBandwidth(bo);
+    }
+    const std::vector<int>& cuda = options.parallel.cudaDevices;
+    const int index = cuda.empty() ? 0 : cuda.front();
+    moe::BandwidthProbeResult bw;
+    for (const moe::CudaDeviceInfo& d : moe::discoverDevices().cuda)
+        if (d.index == index)
+            bw.gbPerSecond = d.memoryBandwidthGbPerSecond;
+    return bw; // bytes = 0: not a probe
+}
+
 nlohmann::json benchJson(moe::Engine& engine, const std::vector<RunResult>& runs, const moe::BandwidthProbeResult& bw,
                          const Args& a, int64_t promptN, int64_t gen)
 {
@@ -157,7 +179,9 @@ nlohmann::json benchJson(moe::Engine& engine, const std::vector<RunResult>& runs
                    {"quantized_at_load", quantSummaryJson(info.quantizedAtLoad)}}},
         {"machine", {{"cpu", cpuModelName()}, {"logical_cpus", std::thread::hardware_concurrency()},
                      {"threads", engine.backend().threadCount()}, {"backend", engine.backend().name()},
-                     {"memory_bandwidth_gb_per_second", bw.gbPerSecond}, {"bandwidth_probe_bytes", bw.bytes}}},
+                     {"memory_bandwidth_gb_per_second", bw.gbPerSecond}, {"bandwidth_probe_bytes", bw.bytes},
+                     {"bandwidth_source", engine.backend().isHost() ? "probe" : "gpu peak (memory clock x bus width)"},
+                     {"device_fallback", engine.deviceFallbackReason()}}},
         {"settings", {{"prompt_tokens", promptN}, {"gen_tokens", gen}, {"repeat", runs.size()},
                       {"seed", a.uintValue("--seed", 0)}, {"context", engine.contextLength()},
                       {"telemetry", !a.has("--no-telemetry")}}},
@@ -183,8 +207,12 @@ void printText(const nlohmann::json& j)
                 m["random_weights"].get<bool>() ? " [random weights]" : "");
     std::printf("machine:   %s, %u logical CPUs, %d threads used (%s)\n", mc["cpu"].get<std::string>().c_str(),
                 mc["logical_cpus"].get<unsigned>(), mc["threads"].get<int>(), mc["backend"].get<std::string>().c_str());
-    std::printf("bandwidth: %.1f GB/s (probe over %s)\n", mc["memory_bandwidth_gb_per_second"].get<double>(),
-                formatBytes(mc["bandwidth_probe_bytes"].get<uint64_t>()).c_str());
+    if (mc["bandwidth_probe_bytes"].get<uint64_t>() > 0)
+        std::printf("bandwidth: %.1f GB/s (probe over %s)\n", mc["memory_bandwidth_gb_per_second"].get<double>(),
+                    formatBytes(mc["bandwidth_probe_bytes"].get<uint64_t>()).c_str());
+    else
+        std::printf("bandwidth: %.1f GB/s (%s)\n", mc["memory_bandwidth_gb_per_second"].get<double>(),
+                    mc["bandwidth_source"].get<std::string>().c_str());
     std::printf("prefill:   %.1f tokens/s (%lld tokens)\n", j["prefill"]["tokens_per_second"].get<double>(),
                 (long long)j["settings"]["prompt_tokens"].get<int64_t>());
     const auto& lat = j["decode"]["latency_ms"];
@@ -236,17 +264,14 @@ int run(const std::vector<std::string>& argList)
     applyParallelArgs(a, options);
     applyQuantArgs(a, options);
     auto engine = moe::Engine::load(path, options);
-    reportQuantizedAtLoad(*engine);
+    reportLoad(*engine);
     const int32_t vocab = std::min<int32_t>(int32_t(engine->spec().vocabSize), engine->tokenizer().vocabSize());
     const std::vector<int32_t> prompt = randomPrompt(promptN, vocab, a.uintValue("--seed", 0));
 
     std::vector<RunResult> runs;
     for (int64_t i = 0; i < repeat; ++i)
         runs.push_back(runOnce(*engine, prompt, gen));
-    moe::BandwidthProbeOptions bo;
-    bo.threads = engine->backend().threadCount();
-    bo.bytes = a.uintValue("--probe-bytes", 0);
-    const moe::BandwidthProbeResult bw = moe::probeMemoryBandwidth(bo);
+    const moe::BandwidthProbeResult bw = rooflineBandwidth(*engine, options, a);
 
     nlohmann::json j = benchJson(*engine, runs, bw, a, promptN, gen);
     if (!a.has("--json"))

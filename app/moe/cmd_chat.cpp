@@ -153,7 +153,7 @@ int run(const std::vector<std::string>& argList)
     options.contextLength = a.intValue("--ctx", 0, 0, int64_t(1) << 24);
     applyQuantArgs(a, options);
     auto engine = moe::Engine::load(resolveModelPath(a.value("--model")), options);
-    reportQuantizedAtLoad(*engine);
+    reportLoad(*engine);
     const bool tty = isatty(STDIN_FILENO);
     if (tty) {
         std::fprintf(stderr, "%s — /reset clears, /exit quits, Ctrl-C stops an answer\n", engine->spec().name.c_str());

@@ -148,7 +148,7 @@ int run(const std::vector<std::string>& argList)
     applyParallelArgs(a, options);
     applyQuantArgs(a, options);
     auto engine = moe::Engine::load(resolveModelPath(a.value("--model")), options);
-    reportQuantizedAtLoad(*engine);
+    reportLoad(*engine);
     const moe::Tokenizer& tok = engine->tokenizer();
     const std::vector<int32_t> prompt = promptIds(a, tok);
     if (prompt.empty())

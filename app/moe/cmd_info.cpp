@@ -135,7 +135,9 @@ nlohmann::json devicesJson(const moe::DeviceReport& r)
                      {"kernels", r.cpu.simd}}},
             {"cuda", {{"devices", gpus}, {"driver_library", r.cudaDriverLibrary},
                       {"driver_version", r.cudaDriverVersion}, {"reason", r.reason}, {"nccl_built", r.ncclBuilt},
-                      {"compute_available", r.cudaComputeAvailable}}}};
+                      {"compute_available", r.cudaComputeAvailable},
+                      {"backend", {{"loaded", r.cudaBackendLoaded}, {"library", r.cudaBackendLibrary},
+                                   {"build", r.cudaBackendBuild}, {"reason", r.cudaBackendReason}}}}}};
 }
 
 int printDevices(bool asJson)
@@ -148,6 +150,10 @@ int printDevices(bool asJson)
     std::printf("cpu:       %s, %d logical cores, %s memory (%s available), kernels %s%s\n", r.cpu.name.c_str(),
                 r.cpu.logicalCores, formatBytes(r.cpu.memoryBytes).c_str(), formatBytes(r.cpu.availableBytes).c_str(),
                 r.cpu.simd.c_str(), r.cpu.avx512 ? " (AVX-512 present)" : "");
+    if (r.cudaBackendLoaded)
+        std::printf("backend:   %s (%s)\n", r.cudaBackendLibrary.c_str(), r.cudaBackendBuild.c_str());
+    else
+        std::printf("backend:   no CUDA backend: %s\n", r.cudaBackendReason.c_str());
     if (r.cuda.empty()) {
         std::printf("cuda:      none found: %s\n", r.reason.c_str());
         return 0;
@@ -159,7 +165,7 @@ int printDevices(bool asJson)
                     formatBytes(d.memoryBytes).c_str(), d.computeMajor, d.computeMinor, d.multiprocessors,
                     d.memoryBandwidthGbPerSecond, d.pciBusId.c_str());
     if (!r.cudaComputeAvailable)
-        std::printf("note:      this build lists and plans for GPUs but has no CUDA compute backend yet; models run on the CPU\n");
+        std::printf("note:      GPUs are listed and planned for, but models run on the CPU (no CUDA backend)\n");
     return 0;
 }
 

@@ -15,7 +15,9 @@ std::vector<OptionSpec> parallelOptions()
 }
 
 const char* const kParallelHelp = R"(Parallelism (virtual CPU devices move and count real data):
-  --devices cpu:N | cuda:0,1,...   devices (default cpu:1); cuda needs the CUDA backend
+  --devices D               cpu:N (default cpu:1; N > 1: virtual devices), cuda:N (one GPU),
+                            or auto (the first GPU when the CUDA backend and a GPU are
+                            there, else the CPU, saying why)
   --tp N                    tensor-parallel ranks (attention heads, expert FFN width)
   --ep N                    expert-parallel groups (devices = tp x ep)
   --placement P             contiguous | round-robin | balanced:RUN.db (loads of the latest

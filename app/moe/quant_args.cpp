@@ -129,10 +129,12 @@ std::string dtypeLabel(const moe::ModelInfo& info)
     return type + " quantized at load from " + moe::dominantFileTensorType(info);
 }
 
-void reportQuantizedAtLoad(const moe::Engine& engine)
+void reportLoad(const moe::Engine& engine)
 {
     if (const auto& s = engine.info().quantizedAtLoad)
         std::fprintf(stderr, "moe: %s\n", quantSummaryLine(*s, "quantized at load").c_str());
+    if (!engine.deviceFallbackReason().empty())
+        std::fprintf(stderr, "moe: --devices auto: running on the CPU (%s)\n", engine.deviceFallbackReason().c_str());
 }
 
 } // namespace moecli

@@ -27,8 +27,9 @@ nlohmann::json quantSummaryJson(const std::optional<moe::QuantizeSummary>& summa
 std::string quantSummaryLine(const moe::QuantizeSummary& s, const char* what);
 // "Q8_0 quantized at load from F16", or the file's dominant type ("F16").
 std::string dtypeLabel(const moe::ModelInfo& info);
-// Writes quantSummaryLine to stderr when the engine quantized at load.
-void reportQuantizedAtLoad(const moe::Engine& engine);
+// Writes to stderr what the load decided on its own: quantization at load
+// (quantSummaryLine) and the CPU fallback of --devices auto.
+void reportLoad(const moe::Engine& engine);
 
 // Progress on stderr for long jobs: a \r-updated line on terminals, nothing on pipes
 // (logs would fill with lines); finish() ends the line.

@@ -25,6 +25,17 @@ run_moe bench -m "$M" --prompt 8 --gen 4 --tp 2 --ep 2 --link pcie4 --probe-byte
 
 err=$(run_moe generate -m "$M" -p hi -n 1 --tp 3 2>&1); [ $? -eq 1 ] && echo "$err" | grep -q "tp 3" \
     && ok "tp 3 names the number" || fail "tp 3: $err"
-err=$(run_moe generate -m "$M" -p hi -n 1 --devices cuda:0,1 --tp 2 2>&1); [ $? -eq 1 ] && echo "$err" | grep -q "CUDA backend" \
-    && ok "cuda devices: clear error" || fail "cuda: $err"
+err=$(run_moe generate -m "$M" -p hi -n 1 --devices cuda:0,1 --tp 2 2>&1); [ $? -eq 1 ] && echo "$err" | grep -q "several GPUs" \
+    && ok "several cuda devices: clear error" || fail "cuda:0,1: $err"
+# A GPU that is not there: no driver here, "does not exist" on a GPU machine; both name it.
+err=$(run_moe generate -m "$M" -p hi -n 1 --devices cuda:99 2>&1); [ $? -eq 1 ] && echo "$err" | grep -q "cuda:99" \
+    && ok "missing GPU: clear error" || fail "cuda:99: $err"
+# auto runs wherever it can; without a usable GPU it says why it chose the CPU.
+out=$(run_moe generate -m "$M" -p "hello" -n 6 --temp 0 --devices auto 2>"$SCRATCH/auto.err")
+if [ "$(run_moe info --devices --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cuda"]["compute_available"])')" = "False" ]; then
+    [ "$out" = "$one" ] && grep -q "running on the CPU" "$SCRATCH/auto.err" && ok "auto falls back to the CPU, saying why" \
+        || fail "auto: '$out' vs '$one': $(cat "$SCRATCH/auto.err")"
+else
+    [ -n "$out" ] && ok "auto runs on the GPU" || fail "auto on a GPU: $(cat "$SCRATCH/auto.err")"
+fi
 finish

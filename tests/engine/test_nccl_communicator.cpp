@@ -1,7 +1,9 @@
 // NcclCommunicator on real GPUs: each collective moves the same data as the
 // LocalCommunicator and counts the same bytes. Labelled gpu;multigpu; skips cleanly on a
 // build without CUDA or a machine with fewer than two GPUs (or one, for the 1-rank case).
+#include "moe/backend.h"
 #include "moe/communicator.h"
+#include "moe/devices.h"
 
 #include <QtTest/QtTest>
 
@@ -19,11 +21,17 @@ class TestNcclCommunicator : public QObject {
 private slots:
     void allReduceMatchesLocal()
     {
-        if (!ncclAvailable())
-            QSKIP("built without CUDA/NCCL");
-        const int gpus = cudaDeviceCount();
+        const int gpus = int(discoverDevices().cuda.size());
         if (gpus < 2)
             QSKIP(qPrintable(QString("needs 2 GPUs, found %1").arg(gpus)));
+        if (!ncclAvailable()) {
+#ifdef MOE_TEST_HAS_CUDA
+            // A CUDA build on a multi-GPU machine must be able to use NCCL.
+            QFAIL(qPrintable(QString::fromStdString("no NCCL: " + cudaBackendStatus().reason)));
+#else
+            QSKIP("built without CUDA/NCCL");
+#endif
+        }
 #ifdef MOE_TEST_HAS_CUDA
         const std::vector<int> devs = {0, 1};
         auto nccl = createNcclCommunicator(devs);

@@ -78,7 +78,9 @@ struct ExpertWeights {
 struct MoeFfnParams {
     const DeviceTensor* x = nullptr;                 // F32 [n, hidden] normed input
     const std::vector<ExpertWeights>* experts = nullptr;
-    const int32_t* expertIds = nullptr;              // [n, topK] from routeTopK (backend memory)
+    // Routing in this backend's memory (device memory on a GPU); each null = the last
+    // routeTopK's.
+    const int32_t* expertIds = nullptr;              // [n, topK]
     const float* expertWeights = nullptr;            // [n, topK]
     int64_t topK = 0;
     DeviceTensor* out = nullptr;                     // F32 [n, hidden]; the op ADDS into it
@@ -113,6 +115,9 @@ public:
     virtual void synchronize() = 0;
     virtual void reserve(const BackendReservation& r) = 0;
     virtual int threadCount() const { return 1; }
+    // Whether matmul() and embed() take weights of this type; the loader asks first so a
+    // model the device cannot run fails at load, naming the tensor.
+    virtual bool runsWeightType(DType t) const { (void)t; return true; }
 
     // ---- ops ----
     // out[i] = table[tokens[i]] (table any dtype, [vocab, hidden]); tokens is HOST memory.
@@ -154,5 +159,19 @@ struct CpuBackendOptions {
 };
 
 std::unique_ptr<Backend> createCpuBackend(const CpuBackendOptions& options = {});
+
+// The CUDA backend lives in a library of its own (libmoe_cuda.so, built from kernels/
+// when the toolkit is found) that is opened on first use. Status never throws; it says
+// which library was opened, or why none could be.
+struct CudaBackendStatus {
+    bool loaded = false;
+    std::string library;   // the path opened (or tried)
+    std::string buildInfo; // "CUDA 13.0, cuBLAS ..., NCCL ..., sm_90"
+    std::string reason;    // why not loaded ("" when loaded)
+};
+CudaBackendStatus cudaBackendStatus();
+// The backend on CUDA device `device`. Throws Error naming why not: no backend library,
+// no driver, no such device (with the devices there are), or out of device memory.
+std::unique_ptr<Backend> createCudaBackend(int device);
 
 } // namespace moe

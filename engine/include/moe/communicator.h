@@ -73,11 +73,10 @@ struct LocalCommunicatorOptions {
 // separately owned memory; the issuing thread waits for all of them (a barrier per phase).
 std::unique_ptr<Communicator> createLocalCommunicator(const LocalCommunicatorOptions& options);
 
-// Built only with CUDA (MOE_HAS_NCCL); throws Error(UnsupportedType) otherwise.
+// In the CUDA backend library (see cudaBackendStatus() in backend.h); throws
+// Error(UnsupportedType) when that library or its NCCL is missing.
 // One communicator per listed CUDA device, ncclCommInitAll, one stream per device.
 std::unique_ptr<Communicator> createNcclCommunicator(std::span<const int> cudaDevices);
 bool ncclAvailable();
-// CUDA devices visible to this process (0 without CUDA, a driver or a GPU).
-int cudaDeviceCount();
 
 } // namespace moe

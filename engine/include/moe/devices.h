@@ -37,9 +37,14 @@ struct DeviceReport {
     int cudaDriverVersion = 0; // e.g. 12040 for 12.4; 0 when no driver was loaded
     std::string cudaDriverLibrary; // the library that was loaded or tried
     std::string reason;        // why there are no CUDA devices ("" when some were found)
-    bool ncclBuilt = false;    // this build has the NCCL communicator (MOE_WITH_CUDA)
-    // Whether the engine can compute on the GPUs found. The CUDA compute backend is not
-    // part of this build yet, so GPUs are listed (and planned for) but not run on.
+    // The CUDA backend library (kernels/, opened at run time): where, what it was built
+    // with, or why it could not be opened.
+    bool cudaBackendLoaded = false;
+    std::string cudaBackendLibrary;
+    std::string cudaBackendBuild;  // "CUDA runtime 13.0, cuBLAS 13.0, NCCL 2.27.7, ..."
+    std::string cudaBackendReason;
+    bool ncclBuilt = false;    // the CUDA backend has the NCCL communicator
+    // Whether the engine can compute on the GPUs found: a GPU and the backend library.
     bool cudaComputeAvailable = false;
 };
 

@@ -145,6 +145,9 @@ public:
     const ModelSpec& spec() const;
     const Tokenizer& tokenizer() const;
     Backend& backend();
+    // With --devices auto: why the CPU was chosen (no GPU, no CUDA backend, ...); empty
+    // when the requested device was used.
+    const std::string& deviceFallbackReason() const;
     int64_t contextLength() const;
 
     // KV cache state: tokens already in the cache.

@@ -25,7 +25,8 @@ namespace moe {
 enum class PlacementPolicy { Contiguous, RoundRobin, Balanced };
 const char* placementName(PlacementPolicy p);
 
-enum class DeviceKind { Cpu, Cuda };
+// Auto: the first CUDA GPU when the CUDA backend and a GPU are there, else the CPU.
+enum class DeviceKind { Cpu, Cuda, Auto };
 
 // What the user asks for (CLI --devices/--tp/--ep/--placement, or the GUI).
 struct ParallelConfig {
@@ -44,7 +45,7 @@ struct ParallelConfig {
     bool isParallel() const { return devices != 1 || tp != 1 || ep != 1; }
 };
 
-// "cpu:4" / "cuda:0,1,2,3" → kind, devices, cudaDevices. Throws Error naming the text.
+// "cpu:4" / "cuda:0,1,2,3" / "auto" → kind, devices, cudaDevices. Throws Error naming the text.
 void parseDeviceList(const std::string& text, ParallelConfig& config);
 // "contiguous" | "round-robin" | "balanced" (the ":run.db" part is the caller's).
 PlacementPolicy parsePlacement(const std::string& text);

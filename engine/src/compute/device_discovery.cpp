@@ -4,6 +4,9 @@
 
 #include "cpu_features.h"
 
+#include "moe/backend.h"
+#include "moe/communicator.h"
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -145,11 +148,14 @@ DeviceReport discoverDevices()
 {
     DeviceReport r;
     r.cpu = cpuInfo();
-#ifdef MOE_HAS_NCCL
-    r.ncclBuilt = true;
-#endif
-    r.cudaComputeAvailable = false; // no CUDA compute backend in this build yet
     discoverCuda(r);
+    const CudaBackendStatus backend = cudaBackendStatus();
+    r.cudaBackendLoaded = backend.loaded;
+    r.cudaBackendLibrary = backend.library;
+    r.cudaBackendBuild = backend.buildInfo;
+    r.cudaBackendReason = backend.reason;
+    r.ncclBuilt = ncclAvailable();
+    r.cudaComputeAvailable = backend.loaded && !r.cuda.empty();
     return r;
 }
 

@@ -265,13 +265,4 @@ std::unique_ptr<Communicator> createLocalCommunicator(const LocalCommunicatorOpt
     return std::make_unique<LocalCommunicator>(options);
 }
 
-#ifndef MOE_HAS_NCCL
-std::unique_ptr<Communicator> createNcclCommunicator(std::span<const int>)
-{
-    throw Error(ErrorCode::UnsupportedType, "", "devices", "this build has no CUDA/NCCL support (configure with MOE_WITH_CUDA=ON)");
-}
-bool ncclAvailable() { return false; }
-int cudaDeviceCount() { return 0; }
-#endif
-
 } // namespace moe

@@ -97,6 +97,12 @@ void parseDeviceList(const std::string& text, ParallelConfig& c)
         c.devices = n;
         return;
     }
+    if (kind == "auto" && rest.empty()) {
+        c.kind = DeviceKind::Auto;
+        c.devices = 1;
+        c.cudaDevices.clear();
+        return;
+    }
     if (kind == "cuda") {
         c.kind = DeviceKind::Cuda;
         c.cudaDevices.clear();
@@ -118,7 +124,7 @@ void parseDeviceList(const std::string& text, ParallelConfig& c)
         c.devices = int64_t(c.cudaDevices.size());
         return;
     }
-    bad("devices", "'" + text + "': expected cpu:N or cuda:0,1,...");
+    bad("devices", "'" + text + "': expected cpu:N, cuda:0,1,... or auto");
 }
 
 void validateParallelConfig(const ModelSpec& s, const ParallelConfig& c)

@@ -42,6 +42,7 @@ struct Engine::Impl {
     TelemetryBus bus;
     std::unique_ptr<TelemetryRecorder> recorder;
     double pendingSamplingSeconds = 0; // set by generate(), counted in the next step
+    std::string deviceFallbackReason;  // --devices auto chose the CPU because of this
 
     ~Impl()
     {
@@ -62,13 +63,34 @@ void planParallel(const ModelSpec& spec, const ModelInfo& info, int64_t context,
 {
     if (c.kind == DeviceKind::Cuda)
         throw Error(ErrorCode::UnsupportedType, info.path, "devices",
-                    "cuda: devices need the CUDA backend, which is not available yet; use --devices cpu:N for virtual "
-                    "devices");
+                    "tensor / expert parallelism over several GPUs is not supported yet; run on one GPU "
+                    "(--devices cuda:N) or split over virtual CPU devices (--devices cpu:N)");
     plan = ParallelPlan::make(spec, c);
     const int64_t params = spec.parameterCounts().total;
     const double bytesPerWeight = params > 0 ? double(info.weightBytes) / double(params) : 4.0;
     memory = plan->memoryPerDevice(bytesPerWeight, context);
     plan->checkFits(memory);
+}
+
+// The backend the options ask for. A named GPU that cannot be used is an error; only
+// "auto" falls back to the CPU, and says why.
+std::unique_ptr<Backend> createBackend(const EngineOptions& options, std::string& fallbackReason)
+{
+    const ParallelConfig& c = options.parallel;
+    if (c.kind == DeviceKind::Cuda)
+        return createCudaBackend(c.cudaDevices.empty() ? 0 : c.cudaDevices.front());
+    if (c.kind == DeviceKind::Auto && !c.isParallel()) { // virtual devices are CPU devices
+        try {
+            return createCudaBackend(0);
+        } catch (const Error& e) {
+            if (e.code() == ErrorCode::OutOfMemory)
+                throw; // a GPU is there but full: the user should hear it, not get a slow CPU run
+            fallbackReason = e.detail();
+        }
+    }
+    CpuBackendOptions cpu;
+    cpu.threads = options.threads;
+    return createCpuBackend(cpu);
 }
 
 } // namespace
@@ -107,23 +129,36 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     }
     if (options.parallel.isParallel())
         planParallel(spec, d.info, d.contextLength, options.parallel, d.plan, d.deviceMemory);
-    CpuBackendOptions cpu;
-    cpu.threads = options.threads;
-    d.backend = createCpuBackend(cpu);
+    d.backend = createBackend(options, d.deviceFallbackReason);
 
     const uint64_t total = d.files.source->totalTensorBytes();
-    WeightLoadContext ctx{*d.files.source, spec, arch, d.files.format == ModelFormat::Gguf, *d.backend, {},
-                          options.cancel, options.prefault};
-    if (options.onProgress)
-        ctx.onBytes = [&](uint64_t done) { options.onProgress(LoadProgress{done, total}); };
     std::unique_ptr<ThreadPool> quantizePool;
-    if (!conversions.empty()) {
+    if (!conversions.empty())
         quantizePool = std::make_unique<ThreadPool>(options.threads);
-        ctx.quantize = &conversions;
-        ctx.quantizePool = quantizePool.get();
-    }
+    auto loadWeights = [&] {
+        WeightLoadContext ctx{*d.files.source, spec, arch, d.files.format == ModelFormat::Gguf, *d.backend, {},
+                              options.cancel, options.prefault};
+        if (options.onProgress)
+            ctx.onBytes = [&](uint64_t done) { options.onProgress(LoadProgress{done, total}); };
+        if (quantizePool) {
+            ctx.quantize = &conversions;
+            ctx.quantizePool = quantizePool.get();
+        }
+        d.weights = loadModelWeights(ctx);
+    };
     const auto loadStart = std::chrono::steady_clock::now();
-    d.weights = loadModelWeights(ctx);
+    try {
+        loadWeights();
+    } catch (const Error& e) {
+        // "auto" on a GPU that cannot hold or run this model: start over on the CPU. The
+        // GPU backend frees what it had uploaded as it goes.
+        if (options.parallel.kind != DeviceKind::Auto || d.backend->isHost() || e.code() == ErrorCode::Cancelled)
+            throw;
+        d.deviceFallbackReason = d.backend->name() + ": " + (e.field().empty() ? "" : e.field() + ": ") + e.detail();
+        d.weights = {};
+        d.backend = createCpuBackend(CpuBackendOptions{options.threads});
+        loadWeights();
+    }
     if (d.info.quantizedAtLoad)
         d.info.quantizedAtLoad->seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
@@ -158,6 +193,7 @@ const TrafficMatrix* Engine::lastTraffic() const
 std::vector<DeviceMemory> Engine::memoryPerDevice() const { return m_impl->deviceMemory; }
 
 const ModelInfo& Engine::info() const { return m_impl->info; }
+const std::string& Engine::deviceFallbackReason() const { return m_impl->deviceFallbackReason; }
 const ModelSpec& Engine::spec() const { return m_impl->files.spec; }
 const Tokenizer& Engine::tokenizer() const { return *m_impl->tokenizer; }
 Backend& Engine::backend() { return *m_impl->backend; }

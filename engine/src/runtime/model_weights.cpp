@@ -30,6 +30,7 @@ public:
         if (expected.rank == 2 && expected[0] == 1 && w.shape.rank == 1 && w.shape[0] == expected[1])
             w.shape = expected;
         checkShape(tensor, w.shape, expected);
+        checkRunnable(tensor, w.dtype);
         if (const DType* type = quantizeTarget(tensor)) {
             DeviceTensor t = quantized(w, *type);
             m_ctx.source.releaseConverted(tensor); // a dequantized AWQ / GPTQ / FP8 layer
@@ -68,6 +69,7 @@ public:
         WeightView w = m_ctx.source.weight(stacked);
         checkShape(stacked, w.shape, Shape{m_ctx.spec.numExperts, expected[0], expected[1]});
         WeightView slice = w.slice(e);
+        checkRunnable(stacked, w.dtype);
         if (const DType* type = quantizeTarget(stacked))
             return quantized(slice, *type);
         touch(slice);
@@ -100,6 +102,18 @@ private:
         }
         addBytes(w.bytes);
         return t;
+    }
+
+    // The type the backend will multiply by: the file's, or the quantize-at-load target.
+    void checkRunnable(const std::string& tensor, DType fileType) const
+    {
+        const DType* target = quantizeTarget(tensor);
+        const DType type = target ? *target : fileType;
+        if (!m_ctx.backend.runsWeightType(type))
+            throw Error(ErrorCode::UnsupportedType, m_ctx.source.path(), "tensor " + tensor,
+                        m_ctx.backend.name() + " cannot run " + dtypeName(type) +
+                            " weights (the CUDA backend runs f32, f16, bf16, q8_0 and q4_0: load with --quant q8_0, "
+                            "or on the CPU)");
     }
 
     void checkShape(const std::string& tensor, const Shape& got, const Shape& expected) const

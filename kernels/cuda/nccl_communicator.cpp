@@ -1,7 +1,8 @@
 // NcclCommunicator: several GPUs driven from one process (ncclCommInitAll, one stream per
 // device). Host code only — NCCL runs its own kernels — so this is a plain C++ unit and
-// CUDA builds pay no extra nvcc time for it. Compiled only when CUDA is on
-// (engine/CMakeLists.txt); bytes are counted by the same rules as LocalCommunicator.
+// CUDA builds pay no extra nvcc time for it. Part of the CUDA backend library (the engine
+// reaches it through createNcclCommunicator() in the plugin loader); bytes are counted
+// by the same rules as LocalCommunicator.
 //
 // A collective over a subset of the devices (a TP group, an EP group) uses a
 // communicator made for exactly that subset, created on first use and kept: creation
@@ -9,7 +10,7 @@
 #include "moe/communicator.h"
 
 #include "moe/error.h"
-#include "../traffic_accounting.h"
+#include "parallel/traffic_accounting.h"
 
 #include <cuda_runtime_api.h>
 #include <nccl.h>
@@ -197,17 +198,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<Communicator> createNcclCommunicator(std::span<const int> cudaDevices)
+Communicator* newNcclCommunicator(std::span<const int> cudaDevices)
 {
-    return std::make_unique<NcclCommunicator>(cudaDevices);
-}
-
-bool ncclAvailable() { return true; }
-
-int cudaDeviceCount()
-{
-    int n = 0;
-    return cudaGetDeviceCount(&n) == cudaSuccess ? n : 0;
+    return new NcclCommunicator(cudaDevices);
 }
 
 } // namespace moe

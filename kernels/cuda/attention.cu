@@ -1,0 +1,103 @@
+// One block of kWarps warps per (query, head). Each warp walks every kWarps-th key with
+// an online softmax (running max, running sum, rescaled accumulator: the flash-attention
+// recurrence), so no score row is stored and any context length fits; the warps' partial
+// results are merged at the end. Lane l owns output dimensions l, l + 32, ...
+//
+// Keys are re-read per query from L2; tiling several queries of a prefill over shared K/V
+// tiles (and splitting long decode contexts over blocks) is the next step for speed.
+#include "attention.cuh"
+
+#include "common.cuh"
+
+#include <cfloat>
+
+namespace moe::cuda {
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kMaxChunks = int(kAttentionMaxHeadDim / 32);
+
+__global__ void attentionKernel(const float* q, const float* kCache, const float* vCache, float* out,
+                                int64_t startPos, int64_t heads, int64_t kvHeads, int64_t headDim, float scale)
+{
+    __shared__ float qs[kAttentionMaxHeadDim];
+    __shared__ float warpMaxes[kWarps], warpSums[kWarps];
+    __shared__ float warpAcc[kWarps][kAttentionMaxHeadDim];
+
+    const int64_t t = blockIdx.x, h = blockIdx.y;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int64_t qWidth = heads * headDim, kvWidth = kvHeads * headDim;
+    const int64_t kvHead = h / (heads / kvHeads);
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
+        qs[d] = q[t * qWidth + h * headDim + d] * scale;
+    __syncthreads();
+
+    float acc[kMaxChunks];
+#pragma unroll
+    for (int c = 0; c < kMaxChunks; ++c)
+        acc[c] = 0.f;
+    float runningMax = -FLT_MAX, runningSum = 0.f;
+    const int64_t keys = startPos + t + 1;
+    for (int64_t j = warp; j < keys; j += kWarps) {
+        const float* kr = kCache + j * kvWidth + kvHead * headDim;
+        float s = 0.f;
+#pragma unroll
+        for (int c = 0; c < kMaxChunks; ++c) {
+            const int64_t d = lane + 32 * c;
+            if (d < headDim)
+                s += qs[d] * kr[d];
+        }
+        s = warpSum(s);
+        const float newMax = fmaxf(runningMax, s);
+        const float correction = __expf(runningMax - newMax), p = __expf(s - newMax);
+        runningSum = runningSum * correction + p;
+        runningMax = newMax;
+        const float* vr = vCache + j * kvWidth + kvHead * headDim;
+#pragma unroll
+        for (int c = 0; c < kMaxChunks; ++c) {
+            const int64_t d = lane + 32 * c;
+            if (d < headDim)
+                acc[c] = acc[c] * correction + p * vr[d];
+        }
+    }
+    if (lane == 0) {
+        warpMaxes[warp] = runningMax;
+        warpSums[warp] = runningSum;
+    }
+#pragma unroll
+    for (int c = 0; c < kMaxChunks; ++c) {
+        const int64_t d = lane + 32 * c;
+        if (d < headDim)
+            warpAcc[warp][d] = acc[c];
+    }
+    __syncthreads();
+    float globalMax = -FLT_MAX;
+    for (int w = 0; w < kWarps; ++w)
+        globalMax = fmaxf(globalMax, warpMaxes[w]);
+    float total = 0.f;
+    float weight[kWarps];
+    for (int w = 0; w < kWarps; ++w) {
+        // A warp that saw no key keeps max -FLT_MAX and sum 0: its weight underflows to 0.
+        weight[w] = warpSums[w] > 0.f ? __expf(warpMaxes[w] - globalMax) : 0.f;
+        total += warpSums[w] * weight[w];
+    }
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+        float v = 0.f;
+        for (int w = 0; w < kWarps; ++w)
+            v += warpAcc[w][d] * weight[w];
+        out[t * qWidth + h * headDim + d] = v / total;
+    }
+}
+
+} // namespace
+
+void launchAttention(const float* q, const float* kCache, const float* vCache, float* out, int64_t n, int64_t startPos,
+                     int64_t heads, int64_t kvHeads, int64_t headDim, float scale, cudaStream_t stream)
+{
+    if (n <= 0)
+        return;
+    const dim3 grid{unsigned(n), unsigned(heads)}; // tokens on x: a long prefill exceeds y's 65535
+    attentionKernel<<<grid, kWarps * 32, 0, stream>>>(q, kCache, vCache, out, startPos, heads, kvHeads, headDim, scale);
+}
+
+} // namespace moe::cuda

@@ -1,0 +1,566 @@
+#include "cuda_backend.h"
+
+#include "attention.cuh"
+#include "cuda_check.h"
+#include "elementwise.cuh"
+#include "embedding.cuh"
+#include "gemv.cuh"
+#include "moe_permute.cuh"
+#include "rms_norm.cuh"
+#include "rope.cuh"
+#include "router.cuh"
+
+#include "moe/error.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace moe::cuda {
+namespace {
+
+constexpr size_t kUploadChunkBytes = size_t(32) << 20; // per half of the pinned upload buffer
+
+bool runnableWeightType(DType t)
+{
+    return t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::Q8_0 || t == DType::Q4_0;
+}
+
+std::string mib(uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB"; }
+
+DeviceTensor view(void* data, DType dtype, int64_t rows, int64_t cols)
+{
+    DeviceTensor t;
+    t.dtype = dtype;
+    t.shape = Shape{rows, cols};
+    t.data = data;
+    t.bytes = uint64_t(rows) * uint64_t(cols) * (dtype == DType::F32 ? 4u : 2u);
+    return t;
+}
+
+} // namespace
+
+CudaBackend::CudaBackend(int device)
+    : m_device(device)
+    , m_label("cuda:" + std::to_string(device))
+{
+    int count = 0;
+    const cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess)
+        throw Error(ErrorCode::UnsupportedType, m_label, "devices",
+                    std::string("no usable CUDA driver or device (") + cudaGetErrorName(e) + ": " + cudaGetErrorString(e) +
+                        ")");
+    if (device < 0 || device >= count)
+        throw Error(ErrorCode::InvalidArgument, m_label, "devices",
+                    m_label + " does not exist: this machine has " + std::to_string(count) + " CUDA device" +
+                        (count == 1 ? " (cuda:0)" : "s (cuda:0 to cuda:" + std::to_string(count - 1) + ")"));
+    MOE_CUDA(cudaSetDevice(device));
+    cudaDeviceProp prop{};
+    MOE_CUDA(cudaGetDeviceProperties(&prop, device));
+    m_name = m_label + " (" + prop.name + ", compute " + std::to_string(prop.major) + "." + std::to_string(prop.minor) +
+             ", " + mib(prop.totalGlobalMem) + ")";
+    try {
+        MOE_CUDA(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking));
+        MOE_CUDA(cudaEventCreateWithFlags(&m_pinnedFree, cudaEventDisableTiming));
+        MOE_CUDA(cublasCreate(&m_cublas));
+        MOE_CUDA(cublasSetStream(m_cublas, m_stream));
+        // Full FP32 for F32 weights (no silent TF32): the CPU comparison relies on it.
+        MOE_CUDA(cublasSetMathMode(m_cublas, CUBLAS_DEFAULT_MATH));
+    } catch (...) {
+        if (m_cublas)
+            cublasDestroy(m_cublas);
+        if (m_pinnedFree)
+            cudaEventDestroy(m_pinnedFree);
+        if (m_stream)
+            cudaStreamDestroy(m_stream);
+        throw;
+    }
+}
+
+CudaBackend::~CudaBackend()
+{
+    cudaSetDevice(m_device);
+    cudaStreamSynchronize(m_stream);
+    for (void* p : m_live)
+        cudaFree(p);
+    for (DeviceScratch* s : {&m_tokens, &m_act16, &m_weight16, &m_routeIds, &m_routeWeights, &m_moeTokenOfSlot,
+                             &m_moeSlotOf, &m_moeX, &m_moeG, &m_moeU, &m_moeA, &m_moeD})
+        cudaFree(s->data);
+    for (PinnedScratch* s : {&m_hostTokens, &m_hostIds, &m_hostWeights, &m_hostTokenOfSlot, &m_hostSlotOf, &m_upload})
+        cudaFreeHost(s->data);
+    cublasDestroy(m_cublas);
+    cudaEventDestroy(m_pinnedFree);
+    cudaStreamDestroy(m_stream);
+}
+
+void CudaBackend::badArgument(const char* op, const std::string& what) const
+{
+    throw Error(ErrorCode::InvalidArgument, m_label, op, what);
+}
+
+// ---- memory ----
+
+void* CudaBackend::deviceAlloc(size_t bytes, const char* what)
+{
+    void* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, std::max<size_t>(bytes, 1));
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError(); // clear the sticky-free error so later calls work
+        size_t freeBytes = 0, totalBytes = 0;
+        cudaMemGetInfo(&freeBytes, &totalBytes);
+        throw Error(ErrorCode::OutOfMemory, m_label, what,
+                    "out of GPU memory: cannot allocate " + mib(bytes) + ", " + mib(freeBytes) + " free of " +
+                        mib(totalBytes));
+    }
+    MOE_CUDA(e);
+    return p;
+}
+
+void CudaBackend::deviceFree(void* p)
+{
+    if (p)
+        cudaFree(p);
+}
+
+void CudaBackend::ensure(DeviceScratch& s, size_t bytes, const char* what)
+{
+    if (bytes <= s.bytes)
+        return;
+    if (s.data)
+        MOE_CUDA(cudaStreamSynchronize(m_stream)); // queued kernels may still read the old buffer
+    deviceFree(s.data);
+    s.data = nullptr;
+    s.bytes = 0;
+    s.data = deviceAlloc(bytes, what);
+    s.bytes = bytes;
+}
+
+void CudaBackend::ensure(PinnedScratch& s, size_t bytes, const char* what)
+{
+    if (bytes <= s.bytes)
+        return;
+    waitForPinned();
+    cudaFreeHost(s.data);
+    s.data = nullptr;
+    s.bytes = 0;
+    if (cudaMallocHost(&s.data, bytes) != cudaSuccess) {
+        cudaGetLastError();
+        throw Error(ErrorCode::OutOfMemory, m_label, what, "cannot pin " + mib(bytes) + " of host memory");
+    }
+    s.bytes = bytes;
+}
+
+void CudaBackend::waitForPinned() { MOE_CUDA(cudaEventSynchronize(m_pinnedFree)); }
+
+DeviceTensor CudaBackend::allocate(DType dtype, const Shape& shape)
+{
+    MOE_CUDA(cudaSetDevice(m_device));
+    const std::optional<uint64_t> row = rowBytes(dtype, uint64_t(shape.cols()));
+    if (!row || shape.rows() < 0)
+        badArgument("allocate", "shape " + shape.toString() + " does not fit dtype " + dtypeName(dtype));
+    DeviceTensor t;
+    t.dtype = dtype;
+    t.shape = shape;
+    t.bytes = *row * uint64_t(shape.rows());
+    t.data = deviceAlloc(t.bytes, "allocate");
+    t.owned = true;
+    m_live.insert(t.data);
+    // Zeroed, as on the CPU: a fresh KV cache or accumulator starts at zero.
+    MOE_CUDA(cudaMemsetAsync(t.data, 0, t.bytes, m_stream));
+    if (dtype == DType::Q8_0 || dtype == DType::Q4_0) // prefill dequantises these for cuBLAS
+        m_maxQuantizedElements = std::max<uint64_t>(m_maxQuantizedElements, uint64_t(shape.elements()));
+    return t;
+}
+
+void CudaBackend::release(DeviceTensor& t)
+{
+    if (t.owned && t.data && m_live.erase(t.data))
+        cudaFree(t.data);
+    t.data = nullptr;
+    t.owned = false;
+}
+
+DeviceTensor CudaBackend::weight(const WeightView& w)
+{
+    if (!runnableWeightType(w.dtype))
+        throw Error(ErrorCode::UnsupportedType, m_label, "weight type",
+                    std::string("the CUDA backend runs f32, f16, bf16, q8_0 and q4_0 weights, not ") + dtypeName(w.dtype) +
+                        " (load with --quant q8_0, or on the CPU)");
+    DeviceTensor t = allocate(w.dtype, w.shape);
+    upload(w.data, t, w.bytes, 0);
+    return t;
+}
+
+// Pageable host memory goes through two pinned halves so the host copy of one chunk
+// overlaps the DMA of the other.
+void CudaBackend::upload(const void* host, DeviceTensor& dst, uint64_t bytes, uint64_t dstOffset)
+{
+    if (dstOffset + bytes > dst.bytes)
+        badArgument("upload", "write of " + std::to_string(bytes) + " bytes at " + std::to_string(dstOffset) +
+                                  " past the end of a " + std::to_string(dst.bytes) + "-byte tensor");
+    ensure(m_upload, 2 * kUploadChunkBytes, "upload");
+    const auto* src = static_cast<const uint8_t*>(host);
+    auto* out = static_cast<uint8_t*>(dst.data) + dstOffset;
+    cudaEvent_t halfFree[2] = {nullptr, nullptr};
+    MOE_CUDA(cudaEventCreateWithFlags(&halfFree[0], cudaEventDisableTiming));
+    MOE_CUDA(cudaEventCreateWithFlags(&halfFree[1], cudaEventDisableTiming));
+    waitForPinned();
+    int half = 0;
+    for (uint64_t done = 0; done < bytes; done += kUploadChunkBytes, half ^= 1) {
+        const size_t chunk = size_t(std::min<uint64_t>(kUploadChunkBytes, bytes - done));
+        uint8_t* staging = static_cast<uint8_t*>(m_upload.data) + size_t(half) * kUploadChunkBytes;
+        MOE_CUDA(cudaEventSynchronize(halfFree[half]));
+        std::memcpy(staging, src + done, chunk);
+        MOE_CUDA(cudaMemcpyAsync(out + done, staging, chunk, cudaMemcpyHostToDevice, m_stream));
+        MOE_CUDA(cudaEventRecord(halfFree[half], m_stream));
+    }
+    MOE_CUDA(cudaStreamSynchronize(m_stream));
+    cudaEventDestroy(halfFree[0]);
+    cudaEventDestroy(halfFree[1]);
+}
+
+void CudaBackend::download(const DeviceTensor& src, void* host, uint64_t bytes, uint64_t srcOffset)
+{
+    if (srcOffset + bytes > src.bytes)
+        badArgument("download", "read of " + std::to_string(bytes) + " bytes at " + std::to_string(srcOffset) +
+                                    " past the end of a " + std::to_string(src.bytes) + "-byte tensor");
+    MOE_CUDA(cudaMemcpyAsync(host, static_cast<const uint8_t*>(src.data) + srcOffset, bytes, cudaMemcpyDeviceToHost,
+                             m_stream));
+    MOE_CUDA(cudaStreamSynchronize(m_stream));
+}
+
+bool CudaBackend::runsWeightType(DType t) const { return runnableWeightType(t); }
+
+void CudaBackend::synchronize() { MOE_CUDA(cudaStreamSynchronize(m_stream)); }
+
+void CudaBackend::reserve(const BackendReservation& r)
+{
+    MOE_CUDA(cudaSetDevice(m_device));
+    const size_t tokens = size_t(std::max<int64_t>(r.maxTokens, 1));
+    const size_t assignments = tokens * size_t(std::max<int64_t>(r.topK, 1));
+    ensure(m_tokens, tokens * 4, "reserve");
+    ensure(m_hostTokens, tokens * 4, "reserve");
+    ensure(m_act16, tokens * size_t(std::max<int64_t>(r.maxWidth, 1)) * 2, "reserve");
+    if (tokens > size_t(kGemvMaxTokens) && m_maxQuantizedElements > 0)
+        ensure(m_weight16, size_t(m_maxQuantizedElements) * 2, "reserve");
+    ensure(m_routeIds, assignments * 4, "reserve");
+    ensure(m_routeWeights, assignments * 4, "reserve");
+    ensure(m_hostIds, assignments * 4, "reserve");
+    ensure(m_hostWeights, assignments * 4, "reserve");
+    if (r.numExperts > 0) {
+        const size_t hidden = size_t(std::max<int64_t>(r.hiddenSize, 1)), ffn = size_t(std::max<int64_t>(r.expertWidth, 1));
+        ensure(m_moeTokenOfSlot, assignments * 4, "reserve");
+        ensure(m_moeSlotOf, assignments * 4, "reserve");
+        ensure(m_hostTokenOfSlot, assignments * 4, "reserve");
+        ensure(m_hostSlotOf, assignments * 4, "reserve");
+        ensure(m_moeX, assignments * hidden * 4, "reserve");
+        ensure(m_moeD, assignments * hidden * 4, "reserve");
+        for (DeviceScratch* s : {&m_moeG, &m_moeU, &m_moeA})
+            ensure(*s, assignments * ffn * 4, "reserve");
+        m_expertOffsets.assign(size_t(r.numExperts) + 1, 0);
+    }
+}
+
+// ---- ops ----
+
+void CudaBackend::embed(const DeviceTensor& table, const int32_t* tokens, int64_t n, DeviceTensor& out)
+{
+    MOE_CUDA(cudaSetDevice(m_device)); // ops run on the thread that generates
+    const int64_t vocab = table.rows(), hidden = table.cols();
+    if (!runnableWeightType(table.dtype))
+        badArgument("embed", std::string("embedding table of type ") + dtypeName(table.dtype));
+    if (out.dtype != DType::F32 || out.rows() != n || out.cols() != hidden)
+        badArgument("embed", "output must be F32 [" + std::to_string(n) + ", " + std::to_string(hidden) + "]");
+    for (int64_t i = 0; i < n; ++i)
+        if (tokens[i] < 0 || tokens[i] >= vocab)
+            throw Error(ErrorCode::InvalidArgument, m_label, "token",
+                        "token id " + std::to_string(tokens[i]) + " outside the vocabulary of " + std::to_string(vocab));
+    ensure(m_tokens, size_t(n) * 4, "embed");
+    ensure(m_hostTokens, size_t(n) * 4, "embed");
+    waitForPinned();
+    std::memcpy(m_hostTokens.data, tokens, size_t(n) * 4);
+    MOE_CUDA(cudaMemcpyAsync(m_tokens.data, m_hostTokens.data, size_t(n) * 4, cudaMemcpyHostToDevice, m_stream));
+    MOE_CUDA(cudaEventRecord(m_pinnedFree, m_stream));
+    launchEmbed(int(table.dtype), table.data, hidden, static_cast<const int32_t*>(m_tokens.data), n,
+                static_cast<float*>(out.data), m_stream);
+    MOE_CUDA_LAUNCHED("embed");
+}
+
+void CudaBackend::rmsNorm(const DeviceTensor& x, const DeviceTensor& weight, float eps, int64_t groupSize,
+                          DeviceTensor& out)
+{
+    const int64_t cols = x.cols(), wCount = weight.shape.elements();
+    if (x.dtype != DType::F32 || out.dtype != DType::F32 || out.rows() != x.rows() || out.cols() != cols)
+        badArgument("rmsNorm", "x and out must be F32 of the same shape");
+    if (weight.dtype != DType::F32 || groupSize <= 0 || cols % groupSize != 0 || (wCount != groupSize && wCount != cols))
+        badArgument("rmsNorm", "weight must be F32 with " + std::to_string(groupSize) + " or " + std::to_string(cols) +
+                                   " elements");
+    launchRmsNorm(static_cast<const float*>(x.data), static_cast<const float*>(weight.data), wCount, eps, x.rows(), cols,
+                  groupSize, static_cast<float*>(out.data), m_stream);
+    MOE_CUDA_LAUNCHED("rmsNorm");
+}
+
+void CudaBackend::matmul(const DeviceTensor& x, const DeviceTensor& w, const DeviceTensor* bias, DeviceTensor& y)
+{
+    const int64_t n = x.rows(), in = x.cols(), out = w.rows();
+    if (!runnableWeightType(w.dtype))
+        throw Error(ErrorCode::UnsupportedType, m_label, "weight type",
+                    std::string("the CUDA backend cannot multiply by ") + dtypeName(w.dtype) + " weights");
+    if (x.dtype != DType::F32 || w.cols() != in || y.dtype != DType::F32 || y.rows() != n || y.cols() != out)
+        badArgument("matmul", "x [" + std::to_string(n) + ", " + std::to_string(in) + "] · w " + w.shape.toString() +
+                                  "^T does not give y " + y.shape.toString());
+    if (bias && (bias->dtype != DType::F32 || bias->shape.elements() != out))
+        badArgument("matmul", "bias must be F32 with " + std::to_string(out) + " elements");
+    if (n == 0)
+        return;
+    const float* b = bias ? static_cast<const float*>(bias->data) : nullptr;
+    if (n <= kGemvMaxTokens && in % 4 == 0) {
+        launchGemv(int(w.dtype), w.data, out, in, static_cast<const float*>(x.data), n, b, static_cast<float*>(y.data),
+                   m_stream);
+        MOE_CUDA_LAUNCHED("matmul (gemv)");
+        return;
+    }
+    cublasMatmul(x, w, y);
+    if (b) {
+        launchAddBias(static_cast<float*>(y.data), b, n, out, m_stream);
+        MOE_CUDA_LAUNCHED("matmul (bias)");
+    }
+}
+
+// Row-major y[n, out] = x[n, in] · w[out, in]^T is column-major y^T = w^T(op T) · x^T:
+// cuBLAS sees w as an [in, out] column-major matrix and transposes it.
+void CudaBackend::cublasMatmul(const DeviceTensor& x, const DeviceTensor& w, DeviceTensor& y)
+{
+    const int n = int(x.rows()), in = int(x.cols()), out = int(w.rows());
+    const float one = 1.f, zero = 0.f;
+    if (w.dtype == DType::F32) {
+        MOE_CUDA(cublasSgemm(m_cublas, CUBLAS_OP_T, CUBLAS_OP_N, out, n, in, &one, static_cast<const float*>(w.data), in,
+                             static_cast<const float*>(x.data), in, &zero, static_cast<float*>(y.data), out));
+        return;
+    }
+    // 16-bit inputs, F32 accumulation and output. Quantized weights are dequantised to
+    // F16 first (prefill only: decode takes the GEMV path above).
+    const bool bf16 = w.dtype == DType::BF16;
+    const void* weights = w.data;
+    if (w.dtype == DType::Q8_0 || w.dtype == DType::Q4_0) {
+        ensure(m_weight16, size_t(out) * size_t(in) * 2, "matmul");
+        launchDequantizeToF16(int(w.dtype), w.data, out, in, m_weight16.data, m_stream);
+        MOE_CUDA_LAUNCHED("matmul (dequantize)");
+        weights = m_weight16.data;
+    }
+    ensure(m_act16, size_t(n) * size_t(in) * 2, "matmul");
+    launchConvertActivations(static_cast<const float*>(x.data), m_act16.data, int64_t(n) * in, bf16, m_stream);
+    MOE_CUDA_LAUNCHED("matmul (convert)");
+    const cudaDataType type = bf16 ? CUDA_R_16BF : CUDA_R_16F;
+    MOE_CUDA(cublasGemmEx(m_cublas, CUBLAS_OP_T, CUBLAS_OP_N, out, n, in, &one, weights, type, in, m_act16.data, type,
+                          in, &zero, y.data, CUDA_R_32F, out, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+void CudaBackend::rope(DeviceTensor& x, int64_t startPos, int64_t heads, int64_t headDim, int64_t rotaryDim,
+                       float theta, RopeLayout layout)
+{
+    if (rotaryDim <= 0) // as on the CPU: the whole head rotates
+        rotaryDim = headDim;
+    if (x.dtype != DType::F32 || heads * headDim > x.cols() || rotaryDim > headDim || rotaryDim % 2 != 0)
+        badArgument("rope", "x must be F32 with heads x headDim columns and an even rotaryDim <= headDim");
+    launchRope(static_cast<float*>(x.data), x.rows(), x.cols(), startPos, heads, headDim, rotaryDim, theta,
+               layout == RopeLayout::NeoX, m_stream);
+    MOE_CUDA_LAUNCHED("rope");
+}
+
+void CudaBackend::storeKv(const DeviceTensor& k, const DeviceTensor& v, DeviceTensor& kCache, DeviceTensor& vCache,
+                          int64_t startPos)
+{
+    const int64_t n = k.rows(), width = k.cols();
+    if (k.dtype != DType::F32 || v.dtype != DType::F32 || kCache.dtype != DType::F32 || vCache.dtype != DType::F32 ||
+        v.rows() != n || v.cols() != width || kCache.cols() != width || vCache.cols() != width)
+        badArgument("storeKv", "k, v and the caches must be F32 of one width");
+    if (startPos < 0 || startPos + n > kCache.rows() || startPos + n > vCache.rows())
+        badArgument("storeKv", "rows " + std::to_string(startPos) + ".." + std::to_string(startPos + n) +
+                                   " exceed the cache of " + std::to_string(kCache.rows()));
+    const size_t rowBytes = size_t(width) * 4, offset = size_t(startPos) * rowBytes;
+    MOE_CUDA(cudaMemcpyAsync(static_cast<uint8_t*>(kCache.data) + offset, k.data, size_t(n) * rowBytes,
+                             cudaMemcpyDeviceToDevice, m_stream));
+    MOE_CUDA(cudaMemcpyAsync(static_cast<uint8_t*>(vCache.data) + offset, v.data, size_t(n) * rowBytes,
+                             cudaMemcpyDeviceToDevice, m_stream));
+}
+
+void CudaBackend::attention(const AttentionParams& p)
+{
+    if (!p.q || !p.kCache || !p.vCache || !p.out)
+        badArgument("attention", "q, caches and out are required");
+    const int64_t n = p.q->rows();
+    if (p.headDim <= 0 || p.headDim > kAttentionMaxHeadDim || p.numKvHeads <= 0 || p.numHeads % p.numKvHeads != 0)
+        badArgument("attention", "head size " + std::to_string(p.headDim) + " (at most " +
+                                     std::to_string(kAttentionMaxHeadDim) + ") or head counts " +
+                                     std::to_string(p.numHeads) + "/" + std::to_string(p.numKvHeads));
+    if (p.startPos + n > p.kCache->rows())
+        badArgument("attention", "positions past the cache");
+    const int64_t kvWidth = p.numKvHeads * p.headDim, qWidth = p.numHeads * p.headDim;
+    if (p.kCache->cols() != kvWidth || p.vCache->cols() != kvWidth || p.q->cols() != qWidth ||
+        p.out->rows() != n || p.out->cols() != qWidth)
+        badArgument("attention", "q / out [n, heads x headDim] and caches [context, kvHeads x headDim] expected");
+    launchAttention(static_cast<const float*>(p.q->data), static_cast<const float*>(p.kCache->data),
+                    static_cast<const float*>(p.vCache->data), static_cast<float*>(p.out->data), n, p.startPos,
+                    p.numHeads, p.numKvHeads, p.headDim, p.scale, m_stream);
+    MOE_CUDA_LAUNCHED("attention");
+}
+
+void CudaBackend::add(DeviceTensor& x, const DeviceTensor& y)
+{
+    if (x.dtype != DType::F32 || y.dtype != DType::F32 || x.rows() != y.rows() || x.cols() != y.cols())
+        badArgument("add", "x and y must be F32 of one shape");
+    launchAdd(static_cast<float*>(x.data), static_cast<const float*>(y.data), x.rows() * x.cols(), m_stream);
+    MOE_CUDA_LAUNCHED("add");
+}
+
+void CudaBackend::addScaledRows(DeviceTensor& x, const DeviceTensor& y, const DeviceTensor& rowScale)
+{
+    if (x.dtype != DType::F32 || y.dtype != DType::F32 || x.rows() != y.rows() || x.cols() != y.cols() ||
+        rowScale.shape.elements() != x.rows())
+        badArgument("addScaledRows", "x, y F32 of one shape and one scale per row");
+    launchAddScaledRows(static_cast<float*>(x.data), static_cast<const float*>(y.data),
+                        static_cast<const float*>(rowScale.data), x.rows(), x.cols(), m_stream);
+    MOE_CUDA_LAUNCHED("addScaledRows");
+}
+
+void CudaBackend::swiglu(const DeviceTensor& gate, const DeviceTensor& up, DeviceTensor& out)
+{
+    const int64_t count = gate.rows() * gate.cols();
+    if (up.rows() * up.cols() != count || out.rows() * out.cols() != count)
+        badArgument("swiglu", "gate, up and out must have one shape");
+    launchSwiglu(static_cast<const float*>(gate.data), static_cast<const float*>(up.data), static_cast<float*>(out.data),
+                 count, m_stream);
+    MOE_CUDA_LAUNCHED("swiglu");
+}
+
+void CudaBackend::sigmoid(DeviceTensor& x)
+{
+    launchSigmoid(static_cast<float*>(x.data), x.rows() * x.cols(), m_stream);
+    MOE_CUDA_LAUNCHED("sigmoid");
+}
+
+RoutingView CudaBackend::routeTopK(const DeviceTensor& logits, const RouterParams& p)
+{
+    const int64_t n = logits.rows(), e = logits.cols(), k = p.topK;
+    if (logits.dtype != DType::F32 || e <= 0 || e > kRouterMaxExperts || k <= 0 || k > e)
+        badArgument("routeTopK", std::to_string(e) + " experts (at most " + std::to_string(kRouterMaxExperts) +
+                                     ") and top-k " + std::to_string(k));
+    if (p.selectionBias && (p.selectionBias->dtype != DType::F32 || p.selectionBias->shape.elements() != e))
+        badArgument("routeTopK", "selection bias must be F32 with one value per expert");
+    const size_t assignments = size_t(n * k);
+    ensure(m_routeIds, assignments * 4, "routeTopK");
+    ensure(m_routeWeights, assignments * 4, "routeTopK");
+    ensure(m_hostIds, assignments * 4, "routeTopK");
+    ensure(m_hostWeights, assignments * 4, "routeTopK");
+    RouterLaunch launch;
+    launch.topK = k;
+    launch.sigmoid = p.scoring == RouterScoring::Sigmoid;
+    launch.normTopkProb = p.normTopkProb;
+    launch.routedScalingFactor = float(p.routedScalingFactor);
+    launch.numGroups = p.numGroups;
+    launch.topkGroups = p.topkGroups;
+    launch.selectionBias = p.selectionBias ? static_cast<const float*>(p.selectionBias->data) : nullptr;
+    launchRouteTopK(static_cast<const float*>(logits.data), n, e, launch, static_cast<int32_t*>(m_routeIds.data),
+                    static_cast<float*>(m_routeWeights.data), m_stream);
+    MOE_CUDA_LAUNCHED("routeTopK");
+    // Telemetry and the expert grouping need the choices on the host.
+    waitForPinned();
+    MOE_CUDA(cudaMemcpyAsync(m_hostIds.data, m_routeIds.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
+    MOE_CUDA(cudaMemcpyAsync(m_hostWeights.data, m_routeWeights.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
+    MOE_CUDA(cudaStreamSynchronize(m_stream));
+    m_routeTokens = n;
+    m_routeTopK = k;
+    return RoutingView{static_cast<const int32_t*>(m_hostIds.data), static_cast<const float*>(m_hostWeights.data), n, k};
+}
+
+void CudaBackend::moeExperts(const MoeFfnParams& p)
+{
+    if (!p.x || !p.experts || !p.out)
+        badArgument("moeExperts", "x, experts and out are required");
+    const int64_t n = p.x->rows(), hidden = p.x->cols(), k = p.topK;
+    const int64_t experts = int64_t(p.experts->size());
+    if (p.out->rows() != n || p.out->cols() != hidden || p.out->dtype != DType::F32 || p.x->dtype != DType::F32)
+        badArgument("moeExperts", "x and out must be F32 [n, hidden]");
+    // Ids and weights each come from the caller (device memory of this backend) or from
+    // the last routeTopK, independently, as on the CPU.
+    if ((!p.expertIds || !p.expertWeights) && (m_routeTokens != n || m_routeTopK != k))
+        badArgument("moeExperts", "no routeTopK result for this batch");
+    const float* gateWeights = p.expertWeights ? p.expertWeights : static_cast<const float*>(m_routeWeights.data);
+    if (p.expertIds) {
+        // Routing from elsewhere lives in device memory: bring the ids over for grouping.
+        ensure(m_hostIds, size_t(n * k) * 4, "moeExperts");
+        waitForPinned();
+        MOE_CUDA(cudaMemcpyAsync(m_hostIds.data, p.expertIds, size_t(n * k) * 4, cudaMemcpyDeviceToHost, m_stream));
+        MOE_CUDA(cudaStreamSynchronize(m_stream));
+    }
+    const auto* ids = static_cast<const int32_t*>(m_hostIds.data);
+    const size_t assignments = size_t(n * k);
+    const int64_t ffn = experts > 0 ? (*p.experts)[0].gate.rows() : 0;
+    ensure(m_moeTokenOfSlot, assignments * 4, "moeExperts");
+    ensure(m_moeSlotOf, assignments * 4, "moeExperts");
+    ensure(m_hostTokenOfSlot, assignments * 4, "moeExperts");
+    ensure(m_hostSlotOf, assignments * 4, "moeExperts");
+    ensure(m_moeX, assignments * size_t(hidden) * 4, "moeExperts");
+    ensure(m_moeD, assignments * size_t(hidden) * 4, "moeExperts");
+    for (DeviceScratch* s : {&m_moeG, &m_moeU, &m_moeA})
+        ensure(*s, assignments * size_t(ffn) * 4, "moeExperts");
+    if (m_expertOffsets.size() < size_t(experts) + 1)
+        m_expertOffsets.assign(size_t(experts) + 1, 0);
+
+    // Counting sort of the assignments by expert: slots of one expert are contiguous.
+    std::fill(m_expertOffsets.begin(), m_expertOffsets.begin() + experts + 1, 0);
+    for (size_t a = 0; a < assignments; ++a) {
+        if (ids[a] < 0 || ids[a] >= experts)
+            badArgument("moeExperts", "expert id " + std::to_string(ids[a]) + " of " + std::to_string(experts));
+        ++m_expertOffsets[size_t(ids[a]) + 1];
+    }
+    for (int64_t e = 0; e < experts; ++e)
+        m_expertOffsets[size_t(e) + 1] += m_expertOffsets[size_t(e)];
+    waitForPinned();
+    auto* tokenOfSlot = static_cast<int32_t*>(m_hostTokenOfSlot.data);
+    auto* slotOf = static_cast<int32_t*>(m_hostSlotOf.data);
+    // m_expertOffsets[e] walks forward as slots fill, then is restored below.
+    for (size_t a = 0; a < assignments; ++a) {
+        const int64_t slot = m_expertOffsets[size_t(ids[a])]++;
+        slotOf[a] = int32_t(slot);
+        tokenOfSlot[slot] = int32_t(a / size_t(k));
+    }
+    for (int64_t e = experts; e > 0; --e)
+        m_expertOffsets[size_t(e)] = m_expertOffsets[size_t(e) - 1];
+    m_expertOffsets[0] = 0;
+    MOE_CUDA(cudaMemcpyAsync(m_moeTokenOfSlot.data, tokenOfSlot, assignments * 4, cudaMemcpyHostToDevice, m_stream));
+    MOE_CUDA(cudaMemcpyAsync(m_moeSlotOf.data, slotOf, assignments * 4, cudaMemcpyHostToDevice, m_stream));
+    MOE_CUDA(cudaEventRecord(m_pinnedFree, m_stream));
+
+    launchGatherRows(static_cast<const float*>(p.x->data), hidden, static_cast<const int32_t*>(m_moeTokenOfSlot.data),
+                     int64_t(assignments), static_cast<float*>(m_moeX.data), m_stream);
+    MOE_CUDA_LAUNCHED("moeExperts (gather)");
+    auto* xs = static_cast<float*>(m_moeX.data);
+    auto* gs = static_cast<float*>(m_moeG.data);
+    auto* us = static_cast<float*>(m_moeU.data);
+    auto* as = static_cast<float*>(m_moeA.data);
+    auto* ds = static_cast<float*>(m_moeD.data);
+    for (int64_t e = 0; e < experts; ++e) {
+        const int64_t first = m_expertOffsets[size_t(e)], count = m_expertOffsets[size_t(e) + 1] - first;
+        if (count == 0)
+            continue;
+        const ExpertWeights& w = (*p.experts)[size_t(e)];
+        const int64_t width = w.gate.rows();
+        if (width > ffn)
+            badArgument("moeExperts", "expert widths differ within a layer");
+        DeviceTensor xe = view(xs + first * hidden, DType::F32, count, hidden);
+        DeviceTensor ge = view(gs + first * width, DType::F32, count, width);
+        DeviceTensor ue = view(us + first * width, DType::F32, count, width);
+        DeviceTensor ae = view(as + first * width, DType::F32, count, width);
+        DeviceTensor de = view(ds + first * hidden, DType::F32, count, hidden);
+        matmul(xe, w.gate, nullptr, ge);
+        matmul(xe, w.up, nullptr, ue);
+        swiglu(ge, ue, ae);
+        matmul(ae, w.down, nullptr, de);
+    }
+    launchCombineExperts(ds, hidden, static_cast<const int32_t*>(m_moeSlotOf.data), gateWeights, n, k,
+                         static_cast<float*>(p.out->data), m_stream);
+    MOE_CUDA_LAUNCHED("moeExperts (combine)");
+}
+
+} // namespace moe::cuda

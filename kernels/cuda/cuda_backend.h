@@ -1,0 +1,94 @@
+// CudaBackend: the engine's Backend on one NVIDIA GPU. Ops are queued on one stream;
+// only download(), synchronize() and routeTopK() (whose host copy telemetry needs)
+// wait for it. Dense matmuls use our GEMV for up to kGemvMaxTokens rows and cuBLAS
+// above that; everything else is a kernel of kernels/cuda/.
+//
+// Every device buffer the backend allocates is tracked, so a load that fails half way
+// (out of memory, cancelled) frees what it had uploaded when the backend goes away.
+#pragma once
+
+#include "moe/backend.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include <string>
+#include <unordered_set>
+
+namespace moe::cuda {
+
+// A device buffer that grows (never shrinks) to the largest size asked.
+struct DeviceScratch {
+    void* data = nullptr;
+    size_t bytes = 0;
+};
+
+// Pinned host memory, for copies the GPU can do asynchronously.
+struct PinnedScratch {
+    void* data = nullptr;
+    size_t bytes = 0;
+};
+
+class CudaBackend final : public Backend {
+public:
+    explicit CudaBackend(int device);
+    ~CudaBackend() override;
+
+    std::string name() const override { return m_name; }
+    bool isHost() const override { return false; }
+    DeviceTensor allocate(DType dtype, const Shape& shape) override;
+    void release(DeviceTensor& t) override;
+    DeviceTensor weight(const WeightView& w) override;
+    void upload(const void* host, DeviceTensor& dst, uint64_t bytes, uint64_t dstOffset) override;
+    void download(const DeviceTensor& src, void* host, uint64_t bytes, uint64_t srcOffset) override;
+    void synchronize() override;
+    void reserve(const BackendReservation& r) override;
+    bool runsWeightType(DType t) const override;
+
+    void embed(const DeviceTensor& table, const int32_t* tokens, int64_t n, DeviceTensor& out) override;
+    void rmsNorm(const DeviceTensor& x, const DeviceTensor& weight, float eps, int64_t groupSize,
+                 DeviceTensor& out) override;
+    void matmul(const DeviceTensor& x, const DeviceTensor& w, const DeviceTensor* bias, DeviceTensor& y) override;
+    void rope(DeviceTensor& x, int64_t startPos, int64_t heads, int64_t headDim, int64_t rotaryDim, float theta,
+              RopeLayout layout) override;
+    void storeKv(const DeviceTensor& k, const DeviceTensor& v, DeviceTensor& kCache, DeviceTensor& vCache,
+                 int64_t startPos) override;
+    void attention(const AttentionParams& p) override;
+    void add(DeviceTensor& x, const DeviceTensor& y) override;
+    void addScaledRows(DeviceTensor& x, const DeviceTensor& y, const DeviceTensor& rowScale) override;
+    void swiglu(const DeviceTensor& gate, const DeviceTensor& up, DeviceTensor& out) override;
+    void sigmoid(DeviceTensor& x) override;
+    RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override;
+    void moeExperts(const MoeFfnParams& p) override;
+
+private:
+    void* deviceAlloc(size_t bytes, const char* what);
+    void deviceFree(void* p);
+    void ensure(DeviceScratch& s, size_t bytes, const char* what);
+    void ensure(PinnedScratch& s, size_t bytes, const char* what);
+    void waitForPinned(); // before the host rewrites a pinned buffer a copy may still read
+    void cublasMatmul(const DeviceTensor& x, const DeviceTensor& w, DeviceTensor& y);
+    [[noreturn]] void badArgument(const char* op, const std::string& what) const;
+
+    int m_device = 0;
+    std::string m_label; // "cuda:0"
+    std::string m_name;  // "cuda:0 (NVIDIA H100 80GB HBM3, compute 9.0)"
+    cudaStream_t m_stream = nullptr;
+    cublasHandle_t m_cublas = nullptr;
+    cudaEvent_t m_pinnedFree = nullptr;
+    std::unordered_set<void*> m_live; // every device buffer allocate()/weight() handed out
+
+    DeviceScratch m_tokens;      // int32 token ids of embed()
+    DeviceScratch m_act16;       // activations as F16 / BF16 for cuBLAS
+    DeviceScratch m_weight16;    // a Q8_0 / Q4_0 weight dequantised to F16 for cuBLAS
+    DeviceScratch m_routeIds;    // int32 [tokens, topK]
+    DeviceScratch m_routeWeights;
+    DeviceScratch m_moeTokenOfSlot, m_moeSlotOf; // int32 [assignments]
+    DeviceScratch m_moeX, m_moeG, m_moeU, m_moeA, m_moeD; // F32 [assignments, width]
+    PinnedScratch m_hostTokens, m_hostIds, m_hostWeights, m_hostTokenOfSlot, m_hostSlotOf, m_upload;
+    std::vector<int64_t> m_expertOffsets; // [E + 1], reused
+    int64_t m_routeTokens = 0, m_routeTopK = 0;
+    uint64_t m_maxQuantizedElements = 0; // largest Q8_0 / Q4_0 weight: sizes m_weight16
+};
+
+} // namespace moe::cuda

@@ -1,0 +1,18 @@
+// Token permutation for the grouped expert FFN and its inverse:
+//   gather:  rows[s] = x[tokenOfSlot[s]]          (slots sorted by expert)
+//   combine: out[t] += sum_s weight[t*k+s] * rows[slotOf[t*k+s]]
+// Combine walks each token's k slots in order, so the sum is deterministic (no atomics).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace moe::cuda {
+
+void launchGatherRows(const float* x, int64_t cols, const int32_t* tokenOfSlot, int64_t slots, float* rows,
+                      cudaStream_t stream);
+void launchCombineExperts(const float* rows, int64_t cols, const int32_t* slotOf, const float* weights, int64_t n,
+                          int64_t topK, float* out, cudaStream_t stream);
+
+} // namespace moe::cuda

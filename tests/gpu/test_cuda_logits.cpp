@@ -1,0 +1,119 @@
+// End to end: the same model on the CPU and on cuda:0 gives the same next token at every
+// step. For each architecture, the `tiny` preset in F32 and F16 (GGUF): prefill a
+// prompt, then 32 greedy steps fed by the CPU's choice, so both engines see the same
+// tokens; every step's top-1 must agree and the logits stay within an NMSE bound. A
+// Q8_0 file runs too, checked by the looser bound of 8-bit activations on the CPU.
+// Exit 77 (skipped) without a GPU.
+#include "backend_ops.h"
+
+#include "test_support.h"
+
+#include "moe/devices.h"
+#include "moe/engine.h"
+#include "moe/error.h"
+#include "moe/model_maker.h"
+#include "moe/sampler.h"
+#include "moe/tokenizer.h"
+
+#include <cstdio>
+#include <vector>
+
+using namespace moe;
+
+namespace {
+
+constexpr int kSkip = 77;
+constexpr int kSteps = 32;
+
+struct Variant {
+    const char* arch;
+    DType dtype;
+    double maxNmse;
+    bool top1Exact;
+};
+
+bool compareModel(const Variant& v)
+{
+    test::TempDir dir;
+    MakeModelOptions mo;
+    mo.architecture = v.arch;
+    mo.preset = "tiny";
+    mo.seed = 7;
+    mo.format = MakeFormat::Gguf;
+    mo.dtype = v.dtype;
+    mo.outDir = dir.path();
+    const MadeModel made = makeModel(mo);
+
+    EngineOptions cpuOptions;
+    cpuOptions.contextLength = 128;
+    cpuOptions.telemetry = false;
+    EngineOptions cudaOptions = cpuOptions;
+    parseDeviceList("cuda:0", cudaOptions.parallel);
+    auto cpu = Engine::load(made.ggufPath, cpuOptions);
+    auto gpu = Engine::load(made.ggufPath, cudaOptions);
+
+    std::vector<int32_t> tokens = cpu->tokenizer().encode("The quick brown fox jumps over the lazy dog, and then");
+    std::span<const float> want = cpu->forward(tokens);
+    std::span<const float> got = gpu->forward(tokens);
+    int mismatches = 0;
+    double worst = 0;
+    for (int step = 0; step <= kSteps; ++step) {
+        const std::vector<float> a(want.begin(), want.end()), b(got.begin(), got.end());
+        const double nmse = test::normalisedMse(b, a);
+        worst = std::max(worst, nmse);
+        const int32_t next = argmax(want);
+        if (argmax(got) != next)
+            ++mismatches;
+        if (nmse > v.maxNmse) {
+            std::printf("FAIL %s %s step %d: logits nmse %.3e > %.0e\n", v.arch, dtypeName(v.dtype), step, nmse,
+                        v.maxNmse);
+            return false;
+        }
+        if (step == kSteps)
+            break;
+        const int32_t one[1] = {next};
+        want = cpu->forward(one);
+        got = gpu->forward(one);
+    }
+    const bool ok = !v.top1Exact || mismatches == 0;
+    std::printf("%-4s %-9s %-5s top-1 mismatches %d of %d, worst logits nmse %.3e (bound %.0e)\n", ok ? "ok" : "FAIL",
+                v.arch, dtypeName(v.dtype), mismatches, kSteps + 1, worst, v.maxNmse);
+    return ok;
+}
+
+} // namespace
+
+int main()
+{
+    const DeviceReport devices = discoverDevices();
+    if (devices.cuda.empty()) {
+        std::printf("SKIP: no CUDA device: %s\n", devices.reason.c_str());
+        return kSkip;
+    }
+    if (!cudaBackendStatus().loaded) {
+#ifdef MOE_TEST_HAS_CUDA
+        std::printf("FAIL: a GPU is present but the CUDA backend is not: %s\n", cudaBackendStatus().reason.c_str());
+        return 1;
+#else
+        std::printf("SKIP: built without CUDA\n");
+        return kSkip;
+#endif
+    }
+    const Variant variants[] = {
+        {"mixtral", DType::F32, 1e-8, true},  {"mixtral", DType::F16, 1e-5, true},
+        {"qwen2moe", DType::F32, 1e-8, true}, {"qwen2moe", DType::F16, 1e-5, true},
+        {"qwen3moe", DType::F32, 1e-8, true}, {"qwen3moe", DType::F16, 1e-5, true},
+        {"olmoe", DType::F32, 1e-8, true},    {"olmoe", DType::F16, 1e-5, true},
+        {"mixtral", DType::Q8_0, 1e-3, false},
+    };
+    int failed = 0;
+    for (const Variant& v : variants) {
+        try {
+            failed += compareModel(v) ? 0 : 1;
+        } catch (const std::exception& e) {
+            ++failed;
+            std::printf("FAIL %s %s: %s\n", v.arch, dtypeName(v.dtype), e.what());
+        }
+    }
+    return failed == 0 ? 0 : 1;
+}
