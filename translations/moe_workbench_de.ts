@@ -14,7 +14,7 @@
         <translation>Erster Start</translation>
     </message>
     <message>
-        <location filename="../app/workbench/main.cpp" line="+148"/>
+        <location filename="../app/workbench/main.cpp" line="+168"/>
         <source>Could not make the demo model: %1</source>
         <translation>Das Demo-Modell konnte nicht erstellt werden: %1</translation>
     </message>
@@ -212,7 +212,7 @@ Letzte Änderung: %3</translation>
 <context>
     <name>moeui::EngineController</name>
     <message>
-        <location filename="../ui/engine_controller.cpp" line="+69"/>
+        <location filename="../ui/engine_controller.cpp" line="+48"/>
         <source>end of text</source>
         <translation>Textende</translation>
     </message>
@@ -237,12 +237,12 @@ Letzte Änderung: %3</translation>
         <translation>Kontext voll</translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+163"/>
         <source>%1: out of memory while loading the model</source>
         <translation>%1: Nicht genügend Speicher beim Laden des Modells</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+92"/>
         <source>out of memory while generating</source>
         <translation>nicht genügend Speicher beim Generieren</translation>
     </message>
@@ -897,7 +897,7 @@ B: %5 (%6 % der Schicht)</translation>
 <context>
     <name>moeui::LoadModelDialog</name>
     <message>
-        <location filename="../ui/load_dialog.cpp" line="+68"/>
+        <location filename="../ui/load_dialog.cpp" line="+69"/>
         <source>Load model</source>
         <translation>Modell laden</translation>
     </message>
@@ -962,7 +962,27 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>Ausführungsoptionen</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <source>Automatic (a GPU when one can run the model, else the CPU)</source>
+        <translation>Automatisch (eine GPU, wenn sie das Modell ausführen kann, sonst die CPU)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Where the model runs. GPUs appear once the CUDA driver has answered.</source>
+        <translation>Wo das Modell läuft. GPUs erscheinen, sobald der CUDA-Treiber geantwortet hat.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run on</source>
+        <translation>Ausführen auf</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>all cores (%1)</source>
         <translation>alle Kerne (%1)</translation>
     </message>
@@ -1067,22 +1087,22 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>GPUs</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>none found (%1)</source>
         <translation>keine gefunden (%1)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>cuda:%1 %2 (%3)</source>
         <translation>cuda:%1 %2 (%3)</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source> — listed for planning; this build runs models on the CPU</source>
-        <translation> — für die Planung aufgeführt; dieser Build führt Modelle auf der CPU aus</translation>
+        <location line="+12"/>
+        <source> — listed for planning; models run on the CPU (no CUDA backend)</source>
+        <translation> — zur Planung aufgeführt; Modelle laufen auf der CPU (kein CUDA-Backend)</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>Load</source>
         <translation>Laden</translation>
     </message>
@@ -1107,7 +1127,7 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>Hugging-Face-Modellordner öffnen</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+31"/>
         <source>%1 of %2</source>
         <translation>%1 von %2</translation>
     </message>
@@ -1132,7 +1152,7 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>%1 wird gelesen…</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+18"/>
         <source>Cannot use this model.</source>
         <translation>Dieses Modell kann nicht verwendet werden.</translation>
     </message>
@@ -1162,12 +1182,17 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>&lt;br&gt;&lt;span style=&apos;color:#b00020&apos;&gt;Die Engine kann dieses Modell nicht ausführen (siehe `moe info`).&lt;/span&gt;</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+83"/>
         <source>Plan: %1 device(s), TP %2 × EP %3 · %4 in all (weights at the file&apos;s %5 bytes/weight, F32 KV cache of %6 tokens)</source>
         <translation>Plan: %1 Gerät(e), TP %2 × EP %3 · %4 insgesamt (Gewichte mit den %5 Bytes/Gewicht der Datei, F32-KV-Cache für %6 Tokens)</translation>
     </message>
     <message>
         <location line="+10"/>
+        <source>&lt;br&gt;&lt;span style=&apos;color:#1b7f3b&apos;&gt;Fits: cuda:%2 has %1 of memory.&lt;/span&gt;</source>
+        <translation>&lt;br&gt;&lt;span style=&apos;color:#1b7f3b&apos;&gt;Passt: cuda:%2 hat %1 Speicher.&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&lt;br&gt;&lt;span style=&apos;color:#1b7f3b&apos;&gt;Fits: %1 of memory available.&lt;/span&gt;</source>
         <translation>&lt;br&gt;&lt;span style=&apos;color:#1b7f3b&apos;&gt;Passt: %1 Speicher verfügbar.&lt;/span&gt;</translation>
     </message>
@@ -1459,7 +1484,7 @@ nutzbar: %2 von %3</translation>
         <translation>cpu:%1 · TP %2 × EP %3 · %4</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>cpu:%1</source>
         <translation>cpu:%1</translation>
     </message>
@@ -1467,6 +1492,13 @@ nutzbar: %2 von %3</translation>
         <location line="+0"/>
         <source>CPU, one device</source>
         <translation>CPU, ein Gerät</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1
+Automatic chose the CPU: %2</source>
+        <translation>%1
+Automatisch wurde die CPU gewählt: %2</translation>
     </message>
     <message>
         <location line="+2"/>

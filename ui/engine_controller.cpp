@@ -203,6 +203,8 @@ quint64 EngineController::loadModel(const QString& path, const LoadOptions& opti
                 if (const moe::ParallelPlan* plan = w->engine->parallelPlan())
                     loaded->plan = *plan;
                 loaded->loadSeconds = double(clock.elapsed()) / 1000.0;
+                loaded->backend = QString::fromStdString(w->engine->backend().name());
+                loaded->deviceFallbackReason = QString::fromStdString(w->engine->deviceFallbackReason());
                 buffer = w->engine->telemetry().subscribe(512);
             } catch (const moe::Error& e) {
                 w->engine.reset();

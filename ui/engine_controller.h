@@ -54,6 +54,8 @@ struct LoadedModel {
     std::vector<moe::DeviceMemory> memoryPerDevice;
     std::optional<moe::ParallelPlan> plan; // empty on one device
     double loadSeconds = 0;
+    QString backend;               // "cpu (2 threads, avx2)", "cuda:0 (NVIDIA H100 …)"
+    QString deviceFallbackReason;  // why "automatic" chose the CPU ("" otherwise)
 };
 using LoadedModelPtr = std::shared_ptr<const LoadedModel>;
 

@@ -20,6 +20,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QTableWidget>
 #include <QThread>
 #include <QVBoxLayout>
@@ -105,6 +106,11 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
 
     auto* optionsBox = new QGroupBox(tr("Run options"));
     auto* form = new QFormLayout(optionsBox);
+    m_runOn = new QComboBox;
+    m_runOn->addItem(tr("Automatic (a GPU when one can run the model, else the CPU)"), QStringLiteral("auto"));
+    m_runOn->addItem(tr("CPU"), QStringLiteral("cpu"));
+    m_runOn->setToolTip(tr("Where the model runs. GPUs appear once the CUDA driver has answered."));
+    form->addRow(tr("Run on"), m_runOn);
     m_threads = new QSpinBox;
     m_threads->setRange(0, 1024);
     m_threads->setSpecialValueText(tr("all cores (%1)").arg(QThread::idealThreadCount()));
@@ -150,18 +156,32 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     auto* devices = new QFutureWatcher<moe::DeviceReport>(this);
     connect(devices, &QFutureWatcher<moe::DeviceReport>::finished, this, [this, devices] {
         const moe::DeviceReport r = devices->result();
+        m_deviceReport = r;
         if (r.cuda.empty()) {
             const QString reason = QString::fromStdString(r.reason);
             m_gpus->setText(tr("none found (%1)").arg(reason.section(QLatin1Char(':'), 0, 0)));
             m_gpus->setToolTip(reason);
+            updatePlan();
             return;
         }
         QStringList names;
-        for (const moe::CudaDeviceInfo& d : r.cuda)
-            names << tr("cuda:%1 %2 (%3)").arg(d.index).arg(QString::fromStdString(d.name), formatBytes(double(d.memoryBytes)));
+        auto* items = qobject_cast<QStandardItemModel*>(m_runOn->model());
+        for (const moe::CudaDeviceInfo& d : r.cuda) {
+            const QString name = tr("cuda:%1 %2 (%3)").arg(d.index).arg(QString::fromStdString(d.name),
+                                                                         formatBytes(double(d.memoryBytes)));
+            names << name;
+            m_runOn->addItem(name, QStringLiteral("cuda:%1").arg(d.index));
+            if (!r.cudaComputeAvailable && items) {
+                QStandardItem* item = items->item(m_runOn->count() - 1);
+                item->setEnabled(false);
+                item->setToolTip(QString::fromStdString(r.cudaBackendReason));
+            }
+        }
         m_gpus->setText(names.join(QStringLiteral(", ")) +
                         (r.cudaComputeAvailable ? QString()
-                                                : tr(" — listed for planning; this build runs models on the CPU")));
+                                                : tr(" — listed for planning; models run on the CPU (no CUDA backend)")));
+        m_gpus->setToolTip(QString::fromStdString(r.cudaComputeAvailable ? r.cudaBackendBuild : r.cudaBackendReason));
+        updatePlan();
     });
     devices->setFuture(QtConcurrent::run([] { return moe::discoverDevices(); }));
     v->addWidget(optionsBox);
@@ -210,6 +230,14 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     for (QSpinBox* s : {m_devices, m_tp, m_ep, m_context})
         connect(s, &QSpinBox::valueChanged, this, &LoadModelDialog::updatePlan);
     connect(m_placement, &QComboBox::currentIndexChanged, this, &LoadModelDialog::updatePlan);
+    connect(m_runOn, &QComboBox::currentIndexChanged, this, [this] {
+        // Virtual CPU devices split a model on the CPU only.
+        const bool gpu = m_runOn->currentData().toString().startsWith(QLatin1String("cuda:"));
+        m_devices->setEnabled(!gpu);
+        if (gpu)
+            m_devices->setValue(1);
+        updatePlan();
+    });
     connect(m_quant, &QComboBox::currentIndexChanged, this, &LoadModelDialog::updatePlan);
     connect(m_load, &QPushButton::clicked, this, &LoadModelDialog::startLoad);
     connect(m_cancel, &QPushButton::clicked, this, &LoadModelDialog::cancelLoad);
@@ -332,7 +360,13 @@ LoadOptions LoadModelDialog::options() const
     LoadOptions o;
     o.threads = m_threads->value();
     o.contextLength = m_context->value();
-    o.parallel.devices = m_devices->value();
+    const QString runOn = m_runOn->currentData().toString();
+    if (runOn.startsWith(QLatin1String("cuda:"))) {
+        moe::parseDeviceList(runOn.toStdString(), o.parallel);
+    } else {
+        o.parallel.devices = m_devices->value();
+        o.parallel.kind = runOn == QLatin1String("auto") ? moe::DeviceKind::Auto : moe::DeviceKind::Cpu;
+    }
     o.parallel.tp = m_tp->value();
     o.parallel.ep = m_ep->value();
     o.parallel.placement = moe::parsePlacement(m_placement->currentData().toString().toStdString());
@@ -341,6 +375,27 @@ LoadOptions LoadModelDialog::options() const
     if (!quant.isEmpty())
         o.quantize = moe::QuantizeOptions{moe::parseQuantizeType(quant.toStdString(), "quantize"), false};
     return o;
+}
+
+// The GPU the load will use: the one chosen, or cuda:0 for "automatic" when the CUDA
+// backend can run there and the model is not split over virtual CPU devices; -1 = CPU.
+int LoadModelDialog::targetGpu(const LoadOptions& o) const
+{
+    if (o.parallel.kind == moe::DeviceKind::Cuda && !o.parallel.cudaDevices.empty())
+        return o.parallel.cudaDevices.front();
+    if (o.parallel.kind == moe::DeviceKind::Auto && !o.parallel.isParallel() && m_deviceReport &&
+        m_deviceReport->cudaComputeAvailable)
+        return 0;
+    return -1;
+}
+
+uint64_t LoadModelDialog::gpuMemoryBytes(int gpu) const
+{
+    if (m_deviceReport)
+        for (const moe::CudaDeviceInfo& d : m_deviceReport->cuda)
+            if (d.index == gpu)
+                return d.memoryBytes;
+    return 0;
 }
 
 void LoadModelDialog::updatePlan()
@@ -362,18 +417,20 @@ void LoadModelDialog::updatePlan()
             bytesPerWeight = std::min(bytesPerWeight, double(moe::dtypeInfo(o.quantize->type).blockBytes) /
                                                           double(moe::dtypeInfo(o.quantize->type).blockElements));
         const auto memory = plan.memoryPerDevice(bytesPerWeight, context);
+        const int gpu = targetGpu(o);
         uint64_t total = 0;
         m_memory->setRowCount(int(memory.size()));
         for (size_t i = 0; i < memory.size(); ++i) {
             const moe::DeviceMemory& m = memory[i];
-            const QStringList cells{QStringLiteral("cpu:%1").arg(m.device), formatBytes(double(m.attentionBytes)),
+            const QString device = gpu >= 0 ? QStringLiteral("cuda:%1").arg(gpu) : QStringLiteral("cpu:%1").arg(m.device);
+            const QStringList cells{device, formatBytes(double(m.attentionBytes)),
                                     formatBytes(double(m.expertBytes)), formatBytes(double(m.replicatedBytes)),
                                     memoryTotal(m)};
             for (int c = 0; c < cells.size(); ++c)
                 m_memory->setItem(int(i), c, new QTableWidgetItem(cells[c]));
             total += m.totalBytes();
         }
-        const uint64_t available = availableMemoryBytes();
+        const uint64_t available = gpu >= 0 ? gpuMemoryBytes(gpu) : availableMemoryBytes();
         QString fit = tr("Plan: %1 device(s), TP %2 × EP %3 · %4 in all (weights at the file's %5 bytes/weight, "
                          "F32 KV cache of %6 tokens)")
                           .arg(plan.devices())
@@ -384,7 +441,8 @@ void LoadModelDialog::updatePlan()
                           .arg(context);
         if (available > 0) {
             if (total <= available)
-                fit += tr("<br><span style='color:#1b7f3b'>Fits: %1 of memory available.</span>")
+                fit += (gpu >= 0 ? tr("<br><span style='color:#1b7f3b'>Fits: cuda:%2 has %1 of memory.</span>").arg(gpu)
+                                 : tr("<br><span style='color:#1b7f3b'>Fits: %1 of memory available.</span>"))
                            .arg(formatBytes(double(available)));
             else
                 fit += tr("<br><span style='color:#b00020'>Does not fit: %1 available, short by %2.</span>")

@@ -8,6 +8,8 @@
 
 #include "engine_controller.h"
 
+#include "moe/devices.h"
+
 #include <QDialog>
 #include <QElapsedTimer>
 #include <QFutureWatcher>
@@ -54,6 +56,8 @@ signals:
     void inspected(const QString& path, bool ok);
 
 private:
+    int targetGpu(const LoadOptions& o) const;
+    uint64_t gpuMemoryBytes(int gpu) const;
     void inspect();
     void showInspection(const InspectResult& r);
     void updatePlan();
@@ -66,6 +70,7 @@ private:
     QLabel* m_summary = nullptr;
     QTableWidget* m_memory = nullptr;
     QLabel* m_fit = nullptr;
+    QComboBox* m_runOn = nullptr;
     QSpinBox* m_threads = nullptr;
     QSpinBox* m_devices = nullptr;
     QSpinBox* m_tp = nullptr;
@@ -84,6 +89,7 @@ private:
 
     QFutureWatcher<InspectResult> m_watcher;
     std::optional<moe::ModelInfo> m_info;
+    std::optional<moe::DeviceReport> m_deviceReport; // once discovery has answered
     quint64 m_job = 0;
 };
 

@@ -103,8 +103,14 @@ void ModelBar::showModel(const LoadedModelPtr& model)
                             .arg(model->plan->tp())
                             .arg(model->plan->ep())
                             .arg(placementText(model->plan->policy())));
+    else if (model->backend.startsWith(QLatin1String("cuda")))
+        m_plan->setText(model->backend.section(QLatin1Char(' '), 0, 0) + QStringLiteral(" · ") +
+                        model->backend.section(QLatin1Char('('), 1).section(QLatin1Char(','), 0, 0));
     else
         m_plan->setText(p.devices > 1 ? tr("cpu:%1").arg(p.devices) : tr("CPU, one device"));
+    m_plan->setToolTip(model->deviceFallbackReason.isEmpty()
+                           ? model->backend
+                           : tr("%1\nAutomatic chose the CPU: %2").arg(model->backend, model->deviceFallbackReason));
     m_quant->setText(model->info.quantizedAtLoad
                          ? tr("%1 (quantized at load)").arg(QString::fromStdString(moe::dominantTensorType(model->info)))
                          : QString::fromStdString(moe::dominantTensorType(model->info)));

@@ -34,29 +34,49 @@ struct Options {
     LoadOptions load;
 };
 
-// Saves one PNG per page into `dir`, then quits (exit code 1 when a file cannot be written).
+bool savePng(QWidget* widget, const QString& file)
+{
+    if (!widget->grab().toImage().save(file)) {
+        std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(file));
+        QCoreApplication::exit(1);
+        return false;
+    }
+    std::printf("%s\n", qPrintable(file));
+    std::fflush(stdout);
+    return true;
+}
+
+// The load dialog as a user opens it, once the model is inspected and the GPUs listed.
+void screenshotLoadDialog(MainWindow* window, const QString& file)
+{
+    window->openLoadDialog();
+    QTimer::singleShot(1500, window, [window, file] {
+        auto* dialog = window->findChild<LoadModelDialog*>();
+        if (dialog && !savePng(dialog, file))
+            return;
+        if (dialog)
+            dialog->close();
+        QCoreApplication::exit(0);
+    });
+}
+
+// Saves one PNG per page and one of the load dialog into `dir`, then quits (exit code 1
+// when a file cannot be written).
 void takeScreenshots(MainWindow* window, const QString& dir)
 {
     QDir().mkpath(dir);
     auto next = std::make_shared<std::function<void(int)>>();
     *next = [window, dir, next](int p) {
         if (p >= MainWindow::PageCount) {
-            QCoreApplication::exit(0);
+            screenshotLoadDialog(window, QStringLiteral("%1/%2-load-dialog.png").arg(dir).arg(p + 1));
             return;
         }
         window->showPage(MainWindow::Page(p));
         // Let the page lay out, draw its plots and take the coalesced telemetry.
         QTimer::singleShot(600, window, [window, dir, next, p] {
             const QString file = QStringLiteral("%1/%2-%3.png").arg(dir).arg(p + 1).arg(MainWindow::pageKey(MainWindow::Page(p)));
-            const QImage image = window->grab().toImage();
-            if (!image.save(file)) {
-                std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(file));
-                QCoreApplication::exit(1);
-                return;
-            }
-            std::printf("%s\n", qPrintable(file));
-            std::fflush(stdout);
-            (*next)(p + 1);
+            if (savePng(window, file))
+                (*next)(p + 1);
         });
     };
     (*next)(0);
