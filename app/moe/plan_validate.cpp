@@ -51,8 +51,9 @@ json runBench(const std::string& path, int64_t prompt, int64_t gen, int64_t thre
     const std::string exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     if (ec)
         throw moe::Error(moe::ErrorCode::Io, "/proc/self/exe", "", "cannot find the moe executable to run bench");
-    std::string cmd = shellQuote(exe) + " bench -m " + shellQuote(path) + " --json --prompt " + std::to_string(prompt) +
-                      " --gen " + std::to_string(gen);
+    // Median of three runs: one run on a busy machine swings by 10 %.
+    std::string cmd = shellQuote(exe) + " bench -m " + shellQuote(path) + " --json --repeat 3 --prompt " +
+                      std::to_string(prompt) + " --gen " + std::to_string(gen);
     if (threads > 0)
         cmd += " --threads " + std::to_string(threads);
     std::fflush(stdout);
@@ -170,6 +171,7 @@ int runPlanValidation(const Args& a)
     for (const TokenMatmul& m : matmuls) {
         moe::MatmulProbeOptions mo;
         mo.threads = threads;
+        mo.passes = 10; // a pass streams the pool once (~25 ms): a few would be noise
         mo.dtype = kernelType;
         mo.rows = m.rows;
         mo.cols = m.cols;

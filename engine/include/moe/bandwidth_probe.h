@@ -41,11 +41,11 @@ struct MatmulProbeOptions {
     int64_t rows = 1408;    // output features (a typical expert FFN width)
     int64_t cols = 2048;    // input features; a multiple of the dtype's block size
     uint64_t bytes = 0;     // weight pool; 0 = max(4 x last-level cache, 512 MiB)
-    int passes = 3;         // timed passes over the pool; the best one is reported
+    int passes = 3;         // timed passes over the pool; their mean is reported
 };
 struct MatmulProbeResult {
-    double gbPerSecond = 0;       // weight bytes streamed per second, best pass
-    double secondsPerMatmul = 0;  // best pass / matrices
+    double gbPerSecond = 0;       // weight bytes streamed per second, mean of the passes
+    double secondsPerMatmul = 0;  // mean pass / matrices
     uint64_t matrixBytes = 0;
     int64_t matrices = 0;
     int threads = 0;
