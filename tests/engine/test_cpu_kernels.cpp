@@ -4,11 +4,12 @@
 // Error bounds (|got - ref| per output element, S = sum_i |w_i x_i|, u = 2^-24):
 //   F32 / F16 / BF16 weights: 2 k u S — the worst case of a length-k f32 dot product
 //     (weights are converted exactly, so only the f32 accumulation rounds).
-//   Q8_0 / Q4_0 weights: sum over 32-blocks of sum|w| * amax_b / 254 (x is rounded to
-//     8 bits per block, error <= half a step) + 2 k u S + 1e-6 for f32 scale products.
+//   Q8_0 / Q4_0 / IQ4_NL / MXFP4 weights: sum over 32-blocks of sum|w| * amax_b / 254
+//     (x is rounded to 8 bits per block, error <= half a step) + 2 k u S + 1e-6 for f32
+//     scale products.
 //   Q4_K / Q6_K: the same with 256-blocks (activations quantised to Q8_K).
-//   Other block types (Q4_1 ... MXFP4) are dequantised exactly to F32 and multiply F32
-//     activations, so the float bound holds; they get the Q8_0 / Q4_0 one, which is looser.
+//   Other block types (Q4_1, Q5_*, Q2_K, ...) are dequantised exactly to F32 and multiply
+//     F32 activations, so the float bound holds; they get the 8-bit one, which is looser.
 // Row lengths are rounded up to each dtype's block size (256 for the K-quants).
 // Results must be bit-identical for 1 and 2 threads (same SIMD path).
 #include "compute/cpu_backend.h"

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace moe {
 
@@ -94,5 +95,15 @@ inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22,
 // ggml-common.h kvalues_mxfp4: E2M1 values doubled (so they are integers); the scale
 // is halved to match (ggml_e8m0_to_fp32_half).
 inline constexpr int8_t kMxfp4Values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+
+// ggml-impl.h ggml_e8m0_to_fp32_half: 2^(e - 128), i.e. half the E8M0 scale, because
+// kMxfp4Values are twice the E2M1 values. e < 2 gives f32 subnormals.
+inline float e8m0ToF32Half(uint8_t e)
+{
+    const uint32_t bits = e < 2 ? 0x00200000u << e : uint32_t(e - 1) << 23;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
 
 } // namespace moe

@@ -1,5 +1,7 @@
-// Q8_0 / Q4_0 weight tiles: integer dot products against activations quantised to
-// 8 bits per 32-block, as GGML does (the weight stays in its file layout).
+// Weight tiles of the 32-element block types (Q8_0, Q4_0, IQ4_NL, MXFP4): integer dot
+// products against activations quantised to 8 bits per 32-block, as GGML does (the
+// weight stays in its file layout). IQ4_NL and MXFP4 are 4-bit indices into a table of
+// small integers (kIq4nlValues, kMxfp4Values), looked up in-register with pshufb.
 #include "compute/gemm_kernels.h"
 #include "compute/simd_avx2.h"
 
@@ -13,13 +15,28 @@ namespace {
 
 // ---- scalar path ----
 
+// The nibble of element j (0..31) in 16 bytes: low nibbles hold 0..15, high 16..31.
+inline int nibbleAt(const uint8_t* q, int j) { return j < 16 ? (q[j & 15] & 0x0f) : (q[j & 15] >> 4); }
+
 inline int weightAt(DType t, const uint8_t* block, int j)
 {
-    if (t == DType::Q8_0)
-        return reinterpret_cast<const BlockQ8_0*>(block)->q[j];
-    const auto* b = reinterpret_cast<const BlockQ4_0*>(block);
-    const uint8_t byte = b->q[j & 15];
-    return int(j < 16 ? (byte & 0x0f) : (byte >> 4)) - 8;
+    switch (t) {
+    case DType::Q8_0: return reinterpret_cast<const BlockQ8_0*>(block)->q[j];
+    case DType::IQ4_NL: return kIq4nlValues[nibbleAt(reinterpret_cast<const BlockIQ4_NL*>(block)->qs, j)];
+    case DType::MXFP4: return kMxfp4Values[nibbleAt(reinterpret_cast<const BlockMXFP4*>(block)->qs, j)];
+    default: return nibbleAt(reinterpret_cast<const BlockQ4_0*>(block)->q, j) - 8;
+    }
+}
+
+// The block's scale: an f16 first in every type but MXFP4, whose E8M0 byte is halved to
+// match its doubled value table.
+inline float blockScale(DType t, const uint8_t* block)
+{
+    if (t == DType::MXFP4)
+        return e8m0ToF32Half(block[0]);
+    uint16_t bits;
+    std::memcpy(&bits, block, 2);
+    return f16ToF32(bits);
 }
 
 void quantTileScalar(DType wtype, const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ldxb, int64_t nb,
@@ -31,13 +48,11 @@ void quantTileScalar(DType wtype, const uint8_t* w, size_t wrb, const ActQ8Block
             float acc = 0.f;
             for (int64_t b = 0; b < nb; ++b) {
                 const uint8_t* wb = w + size_t(r) * wrb + size_t(b) * blockBytes;
-                uint16_t dBits;
-                std::memcpy(&dBits, wb, 2); // both block types start with the f16 scale
                 const ActQ8Block& xb = x[t * ldxb + b];
                 int32_t isum = 0;
                 for (int j = 0; j < 32; ++j)
                     isum += weightAt(wtype, wb, j) * int32_t(xb.q[j]);
-                acc += f16ToF32(dBits) * xb.d * float(isum);
+                acc += blockScale(wtype, wb) * xb.d * float(isum);
             }
             y[t * ldy + r] = acc + (bias ? bias[r] : 0.f);
         }
@@ -63,20 +78,41 @@ void quantizeActRowScalar(const float* x, int64_t k, ActQ8Block* dst)
 MOE_AVX2_BEGIN
 namespace {
 
+// The 32 nibbles of 16 bytes as bytes 0..31 in element order: low nibbles are elements
+// 0..15, high nibbles 16..31 (GGML order).
+inline __m256i nibbles(const uint8_t* q)
+{
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+    return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+}
+
+// A 16-entry int8 table in both 128-bit lanes, for _mm256_shuffle_epi8 lookups.
+inline __m256i lookupTable(const int8_t* values)
+{
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(values));
+    return _mm256_set_m128i(t, t);
+}
+
 struct LoadQ8 {
     using Block = BlockQ8_0;
     static __m256i load(const Block* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b->q)); }
+    static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadQ4 {
     using Block = BlockQ4_0;
-    // Low nibbles are elements 0..15, high nibbles 16..31 (GGML order); centre on zero.
-    static __m256i load(const Block* b)
-    {
-        const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b->q));
-        const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
-        const __m256i nib = _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
-        return _mm256_sub_epi8(nib, _mm256_set1_epi8(8));
-    }
+    static __m256i load(const Block* b) { return _mm256_sub_epi8(nibbles(b->q), _mm256_set1_epi8(8)); }
+    static float scale(const Block* b) { return _cvtsh_ss(b->d); }
+};
+struct LoadIQ4NL {
+    using Block = BlockIQ4_NL;
+    static __m256i load(const Block* b) { return _mm256_shuffle_epi8(lookupTable(kIq4nlValues), nibbles(b->qs)); }
+    static float scale(const Block* b) { return _cvtsh_ss(b->d); }
+};
+struct LoadMXFP4 {
+    using Block = BlockMXFP4;
+    static __m256i load(const Block* b) { return _mm256_shuffle_epi8(lookupTable(kMxfp4Values), nibbles(b->qs)); }
+    static float scale(const Block* b) { return e8m0ToF32Half(b->e); }
 };
 
 inline float hsum(__m256 v)
@@ -121,7 +157,7 @@ void quantTileAvx2(const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ld
         for (int r = 0; r < RM; ++r) {
             const Block* blk = reinterpret_cast<const Block*>(w + size_t(r) * wrb) + b;
             wq[r] = WL::load(blk);
-            dw[r] = _cvtsh_ss(blk->d);
+            dw[r] = WL::scale(blk);
         }
 #pragma GCC unroll 2
         for (int t = 0; t < RN; ++t) {
@@ -195,9 +231,14 @@ void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const
     const auto* wb = static_cast<const uint8_t*>(w);
 #if MOE_HAVE_AVX2_PATH
     if (simd == CpuSimd::Avx2) {
-        if (wtype == DType::Q8_0)
-            return quantTileAvx2Dispatch<LoadQ8>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
-        return quantTileAvx2Dispatch<LoadQ4>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        switch (wtype) {
+        case DType::Q8_0: return quantTileAvx2Dispatch<LoadQ8>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        case DType::IQ4_NL:
+            return quantTileAvx2Dispatch<LoadIQ4NL>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        case DType::MXFP4:
+            return quantTileAvx2Dispatch<LoadMXFP4>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        default: return quantTileAvx2Dispatch<LoadQ4>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        }
     }
 #endif
     (void)simd;

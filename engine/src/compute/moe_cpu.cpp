@@ -60,8 +60,9 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
             throw Error(ErrorCode::InvalidArgument, "", "moeExperts",
                         "expert widths " + std::to_string(hidden) + " / " + std::to_string(ffn) +
                             " are not multiples of the weights' block size");
-        // Only Q8_0 / Q4_0 take integer dots on quantised activations; other block
-        // types are dequantised per row block and multiply F32 activations.
+        // The 32-block types (kern::hasQuantTile) take integer dots on 8-bit activations,
+        // Q4_K / Q6_K on Q8_K ones; other block types are dequantised per row block and
+        // multiply F32 activations.
         quantUp = quantUp || kern::hasQuantTile(ew.gate.dtype) || kern::hasQuantTile(ew.up.dtype);
         quantDown = quantDown || kern::hasQuantTile(ew.down.dtype);
         kquantUp = kquantUp || kern::hasKQuantTile(ew.gate.dtype) || kern::hasKQuantTile(ew.up.dtype);

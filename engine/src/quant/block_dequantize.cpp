@@ -13,16 +13,6 @@ namespace moe::quant {
 
 namespace {
 
-// ggml-impl.h ggml_e8m0_to_fp32_half: 2^(e - 128), i.e. half the E8M0 scale, because
-// kMxfp4Values are twice the E2M1 values. e < 2 gives f32 subnormals.
-float e8m0ToF32Half(uint8_t e)
-{
-    const uint32_t bits = e < 2 ? 0x00200000u << e : uint32_t(e - 1) << 23;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
 // ggml-quants.c get_scale_min_k4: 6-bit scale and min of sub-block j of Q4_K / Q5_K.
 // Sub-blocks 0..3 keep theirs in the low 6 bits of bytes 0..3 / 4..7; 4..7 split a
 // nibble in bytes 8..11 and the two leftover top bits of bytes 0..7.
