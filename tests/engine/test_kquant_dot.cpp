@@ -1,9 +1,9 @@
-// Fused Q4_K / Q6_K x Q8_K dot products (compute/gemm_kquant.cpp), scalar and AVX2,
+// Fused Q4_K / Q5_K / Q6_K x Q8_K dot products (compute/gemm_kquant.cpp), scalar and AVX2,
 // against dequantize-then-dot: reference = sum_i w_i * a_i in double, where w =
 // dequantizeRow(weight row) and a = dequantizeRow(Q8_K row), both f32.
 //
 // Bound: |fused - reference| <= 1e-5 * S + 1e-30, S = sum_i T_i * |a_i| with T_i the
-// magnitude of the weight's terms before they cancel (Q4_K: |d sc q| + |dmin m|;
+// magnitude of the weight's terms before they cancel (Q4_K, Q5_K: |d sc q| + |dmin m|;
 // Q6_K: |d sc (q - 32)|). The integer sums are exact; what differs is a handful of f32
 // roundings per super-block (int -> float, scale products, w_i's own two roundings in
 // dequantizeRow) plus the f32 sum over nb blocks: about (nb + 8) u S, 1.4e-6 S for
@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 using namespace moe;
@@ -51,6 +52,20 @@ void fillQ4K(BlockQ4_K& b, Kind kind, std::mt19937& rng)
         b.d = h(-u(rng) - 0.01f);
         b.dmin = h(-u(rng));
     }
+}
+
+// Q5_K: Q4_K's fields plus the fifth bits; max-scale sets every bit (q = 31).
+void fillQ5K(BlockQ5_K& b, Kind kind, std::mt19937& rng)
+{
+    BlockQ4_K low;
+    fillQ4K(low, kind, rng);
+    b.d = low.d;
+    b.dmin = low.dmin;
+    std::memcpy(b.scales, low.scales, sizeof b.scales);
+    std::memcpy(b.qs, low.qs, sizeof b.qs);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (auto& q : b.qh)
+        q = kind == Kind::Zero ? 0 : kind == Kind::MaxScale ? 0xFF : uint8_t(byte(rng));
 }
 
 void fillQ6K(BlockQ6_K& b, Kind kind, std::mt19937& rng)
@@ -99,12 +114,54 @@ void fillQ8K(BlockQ8_K& b, Kind kind, std::mt19937& rng)
     }
 }
 
+void fillBlock(DType t, void* row, int64_t i, Kind kind, std::mt19937& rng)
+{
+    if (t == DType::Q4_K)
+        fillQ4K(static_cast<BlockQ4_K*>(row)[i], kind, rng);
+    else if (t == DType::Q5_K)
+        fillQ5K(static_cast<BlockQ5_K*>(row)[i], kind, rng);
+    else
+        fillQ6K(static_cast<BlockQ6_K*>(row)[i], kind, rng);
+}
+
+size_t blockBytes(DType t) { return size_t(dtypeInfo(t).blockBytes); }
+
+// Element l of sub-block j of a Q4_K / Q5_K block: the nibble, plus Q5_K's fifth bit.
+template <class Block>
+int q45(const Block& b, int j, int l)
+{
+    int q = (b.qs[32 * (j / 2) + l] >> (4 * (j & 1))) & 0xF;
+    if constexpr (std::is_same_v<Block, BlockQ5_K>)
+        q |= ((b.qh[l] >> j) & 1) << 4;
+    return q;
+}
+
+template <class Block>
+void q45Magnitudes(const Block& b, double* m)
+{
+    const double d = f16ToF32(b.d), dmin = f16ToF32(b.dmin);
+    for (int j = 0; j < 8; ++j) {
+        int sc, mn;
+        if (j < 4) {
+            sc = b.scales[j] & 63;
+            mn = b.scales[j + 4] & 63;
+        } else {
+            sc = (b.scales[j + 4] & 0xF) | ((b.scales[j - 4] >> 6) << 4);
+            mn = (b.scales[j + 4] >> 4) | ((b.scales[j] >> 6) << 4);
+        }
+        for (int l = 0; l < 32; ++l)
+            m[32 * j + l] = std::fabs(d * sc * q45(b, j, l)) + std::fabs(dmin * mn);
+    }
+}
+
 // Per-element magnitudes of the weight's terms before cancellation (see the header).
 std::vector<double> termMagnitudes(DType t, const void* row, int64_t nb)
 {
     std::vector<double> m(size_t(nb) * kQK_K);
     for (int64_t i = 0; i < nb; ++i) {
-        if (t == DType::Q4_K) {
+        if (t == DType::Q5_K) {
+            q45Magnitudes(static_cast<const BlockQ5_K*>(row)[i], m.data() + i * kQK_K);
+        } else if (t == DType::Q4_K) {
             const auto& b = static_cast<const BlockQ4_K*>(row)[i];
             const double d = f16ToF32(b.d), dmin = f16ToF32(b.dmin);
             for (int j = 0; j < 8; ++j) {
@@ -156,17 +213,14 @@ class TestKQuantDot : public QObject {
     static void check(const Case& c)
     {
         std::mt19937 rng(c.seed);
-        const size_t wBytes = size_t(c.nb) * (c.type == DType::Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K));
+        const size_t wBytes = size_t(c.nb) * blockBytes(c.type);
         std::vector<uint8_t> w(wBytes);
         std::vector<BlockQ8_K> x(size_t(c.nb));
         for (int64_t i = 0; i < c.nb; ++i) {
             // Special kinds apply to every other block so rows mix them with random ones.
             const Kind wk = (i % 2 == 0) ? c.wKind : Kind::Random;
             const Kind xk = (i % 2 == 0) ? c.xKind : Kind::Random;
-            if (c.type == DType::Q4_K)
-                fillQ4K(reinterpret_cast<BlockQ4_K*>(w.data())[i], wk, rng);
-            else
-                fillQ6K(reinterpret_cast<BlockQ6_K*>(w.data())[i], wk, rng);
+            fillBlock(c.type, w.data(), i, wk, rng);
             fillQ8K(x[size_t(i)], xk, rng);
         }
         const size_t k = size_t(c.nb) * kQK_K;
@@ -205,7 +259,7 @@ private slots:
         QTest::addColumn<int>("wKind");
         QTest::addColumn<int>("xKind");
         const char* kinds[] = {"random", "zero", "max-scale", "negative-scale"};
-        for (DType t : {DType::Q4_K, DType::Q6_K})
+        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K})
             for (int wk = 0; wk < 4; ++wk)
                 for (int xk = 0; xk < 4; ++xk)
                     QTest::addRow("%s w=%s x=%s", dtypeName(t), kinds[wk], kinds[xk]) << int(t) << wk << xk;
@@ -223,7 +277,7 @@ private slots:
 
     void allZeroGivesZero()
     {
-        for (DType t : {DType::Q4_K, DType::Q6_K}) {
+        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
             std::vector<uint8_t> w(4 * sizeof(BlockQ6_K), 0);
             std::vector<BlockQ8_K> x(4);
             std::mt19937 rng(3);
@@ -239,15 +293,12 @@ private slots:
         // kquantTile = kquantDot per (row, token) + bias, for every tile shape.
         std::mt19937 rng(11);
         const int64_t nb = 3, rows = 4, tokens = 2;
-        for (DType t : {DType::Q4_K, DType::Q6_K}) {
-            const size_t rb = size_t(nb) * (t == DType::Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K));
+        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+            const size_t rb = size_t(nb) * blockBytes(t);
             std::vector<uint8_t> w(rb * rows);
             for (int64_t r = 0; r < rows; ++r)
                 for (int64_t i = 0; i < nb; ++i) {
-                    if (t == DType::Q4_K)
-                        fillQ4K(reinterpret_cast<BlockQ4_K*>(w.data() + r * rb)[i], Kind::Random, rng);
-                    else
-                        fillQ6K(reinterpret_cast<BlockQ6_K*>(w.data() + r * rb)[i], Kind::Random, rng);
+                    fillBlock(t, w.data() + r * rb, i, Kind::Random, rng);
                 }
             std::vector<BlockQ8_K> x(size_t(nb * tokens));
             for (auto& b : x)

@@ -73,7 +73,7 @@ private:
     ThreadPool m_pool;
     AlignedBuffer m_tiles;       // per-thread F32 weight tiles (prefill)
     AlignedBuffer m_actQ;        // quantised activations for matmul()
-    AlignedBuffer m_actQK;       // Q8_K activations for matmul() with Q4_K / Q6_K weights
+    AlignedBuffer m_actQK;       // Q8_K activations for matmul() with Q4_K / Q5_K / Q6_K weights
     AlignedBuffer m_biasF32;     // converted bias
     AlignedBuffer m_paramF32;    // converted norm weight / selection bias
     AlignedBuffer m_scores;      // attention scores, maxContext per thread
@@ -90,7 +90,7 @@ private:
     AlignedBuffer m_moeSlotOf;   // int32 [assignments]: sorted slot per assignment
     AlignedBuffer m_moeX, m_moeG, m_moeU, m_moeD;
     AlignedBuffer m_moeXq, m_moeHq;
-    AlignedBuffer m_moeXqK, m_moeHqK; // Q8_K activations for Q4_K / Q6_K experts
+    AlignedBuffer m_moeXqK, m_moeHqK; // Q8_K activations for Q4_K / Q5_K / Q6_K experts
     AlignedBuffer m_moeJobs;     // MatmulJob [2E]
 };
 

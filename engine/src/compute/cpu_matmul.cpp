@@ -18,7 +18,7 @@ constexpr size_t kMinTileFloats = 64 * 1024; // 256 KiB: half of a Zen 3 L2
 // crossover on Zen 3: F16 below 7 tokens, Q8_0 at about 12).
 constexpr int64_t kPackedMinTokensFloat = kDirectMaxTokens + 1;
 constexpr int64_t kPackedMinTokensQuant = 12;
-// Q4_K / Q6_K fused dots on Q8_K activations take batches up to this many tokens (decode
+// Q4_K / Q5_K / Q6_K fused dots on Q8_K activations take batches up to this many tokens (decode
 // is 1 per sequence; each expert of a decode step sees 1). Measured on Zen 3, bench
 // preset q4_k, --prompt 128: prefill 112 tok/s with 6, 120-125 with 2 (109-139 before the
 // fused dots existed; decode gains are the same).

@@ -14,7 +14,7 @@ namespace moe {
 struct MatmulJob {
     const float* x = nullptr;              // F32 [n, in], rows contiguous
     const kern::ActQ8Block* xq = nullptr;  // x quantised [n, in / 32]; Q8_0 / Q4_0 weights, unless matmulUsesPackedGemm
-    const BlockQ8_K* xqk = nullptr;        // x as Q8_K [n, in / 256]; Q4_K / Q6_K weights (fused dots), else dequantised
+    const BlockQ8_K* xqk = nullptr;        // x as Q8_K [n, in / 256]; Q4_K / Q5_K / Q6_K weights (fused dots), else dequantised
     int64_t n = 0;
     int64_t in = 0;
     int64_t out = 0;

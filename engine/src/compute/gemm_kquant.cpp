@@ -1,8 +1,9 @@
-// Q4_K / Q6_K weight rows: fused integer dot products against activations quantised
-// to Q8_K (256 per block, f32 scale, int16 sums of each 16), as ggml's
-// ggml_vec_dot_q4_K_q8_K / _q6_K_q8_K do. The weight stays in its file layout; per
-// super-block the sums are exact in int32 and only the final scaling rounds:
-//   Q4_K: d8 * (d * sum_j sc_j * (q . a)_j - dmin * sum_j m_j * bsum32_j)
+// Q4_K / Q5_K / Q6_K weight rows: fused integer dot products against activations
+// quantised to Q8_K (256 per block, f32 scale, int16 sums of each 16), as ggml's
+// ggml_vec_dot_q4_K_q8_K / _q5_K_q8_K / _q6_K_q8_K do. The weight stays in its file
+// layout; per super-block the sums are exact in int32 and only the final scaling rounds:
+//   Q4_K, Q5_K: d8 * (d * sum_j sc_j * (q . a)_j - dmin * sum_j m_j * bsum32_j)
+//               (Q5_K's q has a fifth bit: bit j of qh[l] for element l of sub-block j)
 //   Q6_K: d8 * d * sum_j sc_j * ((q . a)_j - 32 * bsum16_j)
 // Decode GEMV runs these instead of dequantising weight rows into an F32 tile.
 #include "compute/gemm_kernels.h"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 namespace moe::kern {
 
@@ -31,7 +33,10 @@ inline void scaleMinK4(int j, const uint8_t* q, int& d, int& m)
     }
 }
 
-float dotQ4KScalar(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb)
+// Q4_K and Q5_K share the layout of scales, mins and low nibbles; qh is Q5_K's fifth
+// bit (null for Q4_K).
+template <class Block>
+float dotQ4Q5KScalar(const Block* w, const BlockQ8_K* a, int64_t nb)
 {
     float acc = 0.f;
     for (int64_t i = 0; i < nb; ++i) {
@@ -44,8 +49,12 @@ float dotQ4KScalar(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb)
             const uint8_t* qq = q + 32 * (j / 2);
             const int shift = (j & 1) * 4;
             int32_t isum = 0;
-            for (int l = 0; l < 32; ++l)
-                isum += int32_t((qq[l] >> shift) & 0xF) * int32_t(x[32 * j + l]);
+            for (int l = 0; l < 32; ++l) {
+                int32_t v = (qq[l] >> shift) & 0xF;
+                if constexpr (std::is_same_v<Block, BlockQ5_K>)
+                    v |= ((w[i].qh[l] >> j) & 1) << 4;
+                isum += v * int32_t(x[32 * j + l]);
+            }
             sumScaled += sc * isum;
             sumMins += m * (int32_t(a[i].bsums[2 * j]) + int32_t(a[i].bsums[2 * j + 1]));
         }
@@ -130,10 +139,12 @@ inline int32_t hsumI32(__m256i v)
 // Low 128 bits: 8 x i16 of sc; high: 8 x i16 of sc2 (one scale per 16 elements).
 inline __m256i scalePair(int lo, int hi) { return _mm256_set_m128i(_mm_set1_epi16(int16_t(hi)), _mm_set1_epi16(int16_t(lo))); }
 
-float dotQ4KAvx2(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb)
+template <class Block>
+float dotQ4Q5KAvx2(const Block* w, const BlockQ8_K* a, int64_t nb)
 {
+    constexpr bool kFifthBit = std::is_same_v<Block, BlockQ5_K>;
     constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
     float accMins = 0.f;
     for (int64_t i = 0; i < nb; ++i) {
@@ -159,13 +170,23 @@ float dotQ4KAvx2(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb)
         __m256i sumi = _mm256_setzero_si256();
         const uint8_t* q = w[i].qs;
         const int8_t* x = a[i].qs;
+        __m256i highBits = _mm256_setzero_si256();
+        if constexpr (kFifthBit)
+            highBits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qh));
         for (int p = 0; p < 4; ++p, q += 32, x += 64) {
             const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-            const __m256i lo = _mm256_and_si256(bits, low4);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low4);
+            __m256i lo = _mm256_and_si256(bits, low4);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low4);
+            if constexpr (kFifthBit) {
+                // Bit 2p of each qh byte is sub-block 2p's fifth bit, bit 2p + 1 the next
+                // one's; a 16-bit shift by < 8 keeps each byte's own bit in its bit 0.
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(highBits, 2 * p), one), 4));
+                hi = _mm256_or_si256(hi,
+                                     _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(highBits, 2 * p + 1), one), 4));
+            }
             const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
             const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
-            // |pair| <= 2 * 15 * 128: no saturation.
+            // |pair| <= 2 * 31 * 128: no saturation.
             const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_set1_epi16(int16_t(sm[2 * p])));
             const __m256i ph =
                 _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh), _mm256_set1_epi16(int16_t(sm[2 * p + 1])));
@@ -261,13 +282,20 @@ MOE_AVX2_END
 float kquantDot(CpuSimd simd, DType wtype, const void* w, const BlockQ8_K* x, int64_t nb)
 {
 #if MOE_HAVE_AVX2_PATH
-    if (simd == CpuSimd::Avx2)
-        return wtype == DType::Q4_K ? dotQ4KAvx2(static_cast<const BlockQ4_K*>(w), x, nb)
-                                    : dotQ6KAvx2(static_cast<const BlockQ6_K*>(w), x, nb);
+    if (simd == CpuSimd::Avx2) {
+        switch (wtype) {
+        case DType::Q4_K: return dotQ4Q5KAvx2(static_cast<const BlockQ4_K*>(w), x, nb);
+        case DType::Q5_K: return dotQ4Q5KAvx2(static_cast<const BlockQ5_K*>(w), x, nb);
+        default: return dotQ6KAvx2(static_cast<const BlockQ6_K*>(w), x, nb);
+        }
+    }
 #endif
     (void)simd;
-    return wtype == DType::Q4_K ? dotQ4KScalar(static_cast<const BlockQ4_K*>(w), x, nb)
-                                : dotQ6KScalar(static_cast<const BlockQ6_K*>(w), x, nb);
+    switch (wtype) {
+    case DType::Q4_K: return dotQ4Q5KScalar(static_cast<const BlockQ4_K*>(w), x, nb);
+    case DType::Q5_K: return dotQ4Q5KScalar(static_cast<const BlockQ5_K*>(w), x, nb);
+    default: return dotQ6KScalar(static_cast<const BlockQ6_K*>(w), x, nb);
+    }
 }
 
 void kquantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const BlockQ8_K* x, int64_t ldxBlocks,

@@ -61,7 +61,7 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
                         "expert widths " + std::to_string(hidden) + " / " + std::to_string(ffn) +
                             " are not multiples of the weights' block size");
         // The 32-block types (kern::hasQuantTile) take integer dots on 8-bit activations,
-        // Q4_K / Q6_K on Q8_K ones; other block types are dequantised per row block and
+        // Q4_K / Q5_K / Q6_K on Q8_K ones; other block types are dequantised per row block and
         // multiply F32 activations.
         quantUp = quantUp || kern::hasQuantTile(ew.gate.dtype) || kern::hasQuantTile(ew.up.dtype);
         quantDown = quantDown || kern::hasQuantTile(ew.down.dtype);
@@ -106,7 +106,7 @@ void CpuBackend::moeExperts(const MoeFfnParams& p)
         const int64_t rows = offsets[i + 1] - offsets[i];
         // Q8_0 stands for both quantised dtypes: they share the packed threshold.
         gemvExperts = gemvExperts || (rows > 0 && !matmulUsesPackedGemm(simd, DType::Q8_0, rows));
-        // Likewise Q4_K for Q4_K / Q6_K (fused dots on Q8_K activations).
+        // Likewise Q4_K for Q4_K / Q5_K / Q6_K (fused dots on Q8_K activations).
         kquantExperts = kquantExperts || (rows > 0 && matmulUsesKQuantDot(simd, DType::Q4_K, rows));
     }
     quantUp = quantUp && gemvExperts;

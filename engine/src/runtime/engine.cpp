@@ -72,8 +72,11 @@ void planParallel(const ModelSpec& spec, const ModelInfo& info, int64_t context,
     plan->checkFits(memory);
 }
 
+std::unique_ptr<Backend> cpuBackend(const EngineOptions& options) { return createCpuBackend({options.threads}); }
+
 // The backend the options ask for. A named GPU that cannot be used is an error; only
-// "auto" falls back to the CPU, and says why.
+// "auto" falls back to the CPU (here, or when the weights do not fit or run on the
+// GPU: see Engine::load), and says why.
 std::unique_ptr<Backend> createBackend(const EngineOptions& options, std::string& fallbackReason)
 {
     const ParallelConfig& c = options.parallel;
@@ -83,14 +86,10 @@ std::unique_ptr<Backend> createBackend(const EngineOptions& options, std::string
         try {
             return createCudaBackend(0);
         } catch (const Error& e) {
-            if (e.code() == ErrorCode::OutOfMemory)
-                throw; // a GPU is there but full: the user should hear it, not get a slow CPU run
             fallbackReason = e.detail();
         }
     }
-    CpuBackendOptions cpu;
-    cpu.threads = options.threads;
-    return createCpuBackend(cpu);
+    return cpuBackend(options);
 }
 
 } // namespace
@@ -156,7 +155,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
             throw;
         d.deviceFallbackReason = d.backend->name() + ": " + (e.field().empty() ? "" : e.field() + ": ") + e.detail();
         d.weights = {};
-        d.backend = createCpuBackend(CpuBackendOptions{options.threads});
+        d.backend = cpuBackend(options);
         loadWeights();
     }
     if (d.info.quantizedAtLoad)
