@@ -37,13 +37,15 @@ inline constexpr int kQuantTileTokens = 2;
 void floatTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const float* x, int64_t ldx,
                int64_t k, int rm, int rn, const float* bias, float* y, int64_t ldy);
 
-// Whether quantTile handles wtype: the 32-element block types whose weights are a scale
-// times a small signed integer (Q8_0, Q4_0, and through their value tables IQ4_NL and
-// MXFP4). The other GGML block types go through kquantTile (Q4_K, Q6_K) or
-// convertRowsToF32 (dequantizeRow into a per-thread tile) and floatTile.
+// Whether quantTile handles wtype: the 32-element block types, whose weights are a
+// scale times a small integer (Q8_0, Q4_0, Q5_0; IQ4_NL and MXFP4 through their value
+// tables), plus a per-block minimum for Q4_1 / Q5_1. The other GGML block types go
+// through kquantTile (Q4_K, Q5_K, Q6_K) or convertRowsToF32 (dequantizeRow into a
+// per-thread tile) and floatTile.
 inline bool hasQuantTile(DType t)
 {
-    return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::IQ4_NL || t == DType::MXFP4;
+    return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q4_1 || t == DType::Q5_0 || t == DType::Q5_1 ||
+           t == DType::IQ4_NL || t == DType::MXFP4;
 }
 
 // hasQuantTile weights against quantised activations; nb = blocks per row (k / 32).

@@ -1,7 +1,10 @@
-// Weight tiles of the 32-element block types (Q8_0, Q4_0, IQ4_NL, MXFP4): integer dot
-// products against activations quantised to 8 bits per 32-block, as GGML does (the
-// weight stays in its file layout). IQ4_NL and MXFP4 are 4-bit indices into a table of
-// small integers (kIq4nlValues, kMxfp4Values), looked up in-register with pshufb.
+// Weight tiles of the 32-element block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL,
+// MXFP4): integer dot products against activations quantised to 8 bits per 32-block, as
+// GGML does (the weight stays in its file layout). Per block and token:
+//   d_w * d_x * (q_w . q_x)  [+ m_w * d_x * sum(q_x) for Q4_1 / Q5_1, w = d q + m]
+// IQ4_NL and MXFP4 are 4-bit indices into a table of small integers (kIq4nlValues,
+// kMxfp4Values), looked up in-register with pshufb; Q5_0 / Q5_1 take their fifth bit
+// from a 32-bit mask (bit e of qh for element e).
 #include "compute/gemm_kernels.h"
 #include "compute/simd_avx2.h"
 
@@ -18,14 +21,35 @@ namespace {
 // The nibble of element j (0..31) in 16 bytes: low nibbles hold 0..15, high 16..31.
 inline int nibbleAt(const uint8_t* q, int j) { return j < 16 ? (q[j & 15] & 0x0f) : (q[j & 15] >> 4); }
 
+inline int fifthBit(const uint8_t* qh, int j) { return ((qh[j / 8] >> (j % 8)) & 1) << 4; }
+
 inline int weightAt(DType t, const uint8_t* block, int j)
 {
     switch (t) {
     case DType::Q8_0: return reinterpret_cast<const BlockQ8_0*>(block)->q[j];
     case DType::IQ4_NL: return kIq4nlValues[nibbleAt(reinterpret_cast<const BlockIQ4_NL*>(block)->qs, j)];
     case DType::MXFP4: return kMxfp4Values[nibbleAt(reinterpret_cast<const BlockMXFP4*>(block)->qs, j)];
+    case DType::Q4_1: return nibbleAt(reinterpret_cast<const BlockQ4_1*>(block)->qs, j);
+    case DType::Q5_0: {
+        const auto* b = reinterpret_cast<const BlockQ5_0*>(block);
+        return (nibbleAt(b->qs, j) | fifthBit(b->qh, j)) - 16;
+    }
+    case DType::Q5_1: {
+        const auto* b = reinterpret_cast<const BlockQ5_1*>(block);
+        return nibbleAt(b->qs, j) | fifthBit(b->qh, j);
+    }
     default: return nibbleAt(reinterpret_cast<const BlockQ4_0*>(block)->q, j) - 8;
     }
+}
+
+// The f16 minimum m of w = d q + m (Q4_1 / Q5_1, right after d); 0 for the others.
+inline float blockMin(DType t, const uint8_t* block)
+{
+    if (t != DType::Q4_1 && t != DType::Q5_1)
+        return 0.f;
+    uint16_t bits;
+    std::memcpy(&bits, block + 2, 2);
+    return f16ToF32(bits);
 }
 
 // The block's scale: an f16 first in every type but MXFP4, whose E8M0 byte is halved to
@@ -49,10 +73,12 @@ void quantTileScalar(DType wtype, const uint8_t* w, size_t wrb, const ActQ8Block
             for (int64_t b = 0; b < nb; ++b) {
                 const uint8_t* wb = w + size_t(r) * wrb + size_t(b) * blockBytes;
                 const ActQ8Block& xb = x[t * ldxb + b];
-                int32_t isum = 0;
-                for (int j = 0; j < 32; ++j)
+                int32_t isum = 0, xsum = 0;
+                for (int j = 0; j < 32; ++j) {
                     isum += weightAt(wtype, wb, j) * int32_t(xb.q[j]);
-                acc += blockScale(wtype, wb) * xb.d * float(isum);
+                    xsum += xb.q[j];
+                }
+                acc += blockScale(wtype, wb) * xb.d * float(isum) + blockMin(wtype, wb) * xb.d * float(xsum);
             }
             y[t * ldy + r] = acc + (bias ? bias[r] : 0.f);
         }
@@ -94,26 +120,73 @@ inline __m256i lookupTable(const int8_t* values)
     return _mm256_set_m128i(t, t);
 }
 
+// 0x10 in byte e where bit e of the 32-bit mask at qh is set: each byte picks its
+// mask byte (shuffle), ORs in every bit but its own, and compares with all ones.
+inline __m256i fifthBits(const uint8_t* qh)
+{
+    uint32_t bits;
+    std::memcpy(&bits, qh, 4);
+    const __m256i byteOfMask = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202,
+                                                  0x0303030303030303);
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(int(bits)), byteOfMask);
+    const __m256i allButOwn = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_or_si256(spread, allButOwn), _mm256_set1_epi64x(-1));
+    return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
+}
+
 struct LoadQ8 {
     using Block = BlockQ8_0;
+    static constexpr bool kMin = false;
     static __m256i load(const Block* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b->q)); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadQ4 {
     using Block = BlockQ4_0;
+    static constexpr bool kMin = false;
     static __m256i load(const Block* b) { return _mm256_sub_epi8(nibbles(b->q), _mm256_set1_epi8(8)); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadIQ4NL {
     using Block = BlockIQ4_NL;
+    static constexpr bool kMin = false;
     static __m256i load(const Block* b) { return _mm256_shuffle_epi8(lookupTable(kIq4nlValues), nibbles(b->qs)); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadMXFP4 {
     using Block = BlockMXFP4;
+    static constexpr bool kMin = false;
     static __m256i load(const Block* b) { return _mm256_shuffle_epi8(lookupTable(kMxfp4Values), nibbles(b->qs)); }
     static float scale(const Block* b) { return e8m0ToF32Half(b->e); }
 };
+struct LoadQ5_0 {
+    using Block = BlockQ5_0;
+    static constexpr bool kMin = false;
+    static __m256i load(const Block* b)
+    {
+        return _mm256_sub_epi8(_mm256_or_si256(nibbles(b->qs), fifthBits(b->qh)), _mm256_set1_epi8(16));
+    }
+    static float scale(const Block* b) { return _cvtsh_ss(b->d); }
+};
+struct LoadQ4_1 {
+    using Block = BlockQ4_1;
+    static constexpr bool kMin = true;
+    static __m256i load(const Block* b) { return nibbles(b->qs); }
+    static float scale(const Block* b) { return _cvtsh_ss(b->d); }
+    static float min(const Block* b) { return _cvtsh_ss(b->m); }
+};
+struct LoadQ5_1 {
+    using Block = BlockQ5_1;
+    static constexpr bool kMin = true;
+    static __m256i load(const Block* b) { return _mm256_or_si256(nibbles(b->qs), fifthBits(b->qh)); }
+    static float scale(const Block* b) { return _cvtsh_ss(b->d); }
+    static float min(const Block* b) { return _cvtsh_ss(b->m); }
+};
+
+// sum(q_x) of a 32-block as 8 f32 lane sums (exact: |sum| <= 4064).
+inline __m256 sum32(__m256i x)
+{
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), x), _mm256_set1_epi16(1)));
+}
 
 inline float hsum(__m256 v)
 {
@@ -152,12 +225,14 @@ void quantTileAvx2(const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ld
         for (size_t off = 0; off < RM * sizeof(Block); off += 64)
             _mm_prefetch(reinterpret_cast<const char*>(pf + off), _MM_HINT_T0);
         __m256i wq[RM];
-        float dw[RM];
+        float dw[RM], mw[RM];
 #pragma GCC unroll 4
         for (int r = 0; r < RM; ++r) {
             const Block* blk = reinterpret_cast<const Block*>(w + size_t(r) * wrb) + b;
             wq[r] = WL::load(blk);
             dw[r] = WL::scale(blk);
+            if constexpr (WL::kMin)
+                mw[r] = WL::min(blk);
         }
 #pragma GCC unroll 2
         for (int t = 0; t < RN; ++t) {
@@ -166,6 +241,12 @@ void quantTileAvx2(const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ld
 #pragma GCC unroll 4
             for (int r = 0; r < RM; ++r)
                 acc[r][t] = _mm256_fmadd_ps(dot32(wq[r], xv), _mm256_set1_ps(dw[r] * xb.d), acc[r][t]);
+            if constexpr (WL::kMin) {
+                const __m256 xs = sum32(xv);
+#pragma GCC unroll 4
+                for (int r = 0; r < RM; ++r)
+                    acc[r][t] = _mm256_fmadd_ps(xs, _mm256_set1_ps(mw[r] * xb.d), acc[r][t]);
+            }
         }
     }
     for (int r = 0; r < RM; ++r)
@@ -237,6 +318,9 @@ void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const
             return quantTileAvx2Dispatch<LoadIQ4NL>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
         case DType::MXFP4:
             return quantTileAvx2Dispatch<LoadMXFP4>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        case DType::Q4_1: return quantTileAvx2Dispatch<LoadQ4_1>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        case DType::Q5_0: return quantTileAvx2Dispatch<LoadQ5_0>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
+        case DType::Q5_1: return quantTileAvx2Dispatch<LoadQ5_1>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
         default: return quantTileAvx2Dispatch<LoadQ4>(wb, wRowBytes, x, ldxBlocks, nb, rm, rn, bias, y, ldy);
         }
     }
