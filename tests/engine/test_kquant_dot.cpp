@@ -1,10 +1,10 @@
-// Fused Q4_K / Q5_K / Q6_K x Q8_K dot products (compute/gemm_kquant.cpp), scalar and AVX2,
+// Fused Q4_K / Q5_K / Q6_K / IQ4_XS x Q8_K dot products (compute/gemm_kquant.cpp), scalar and AVX2,
 // against dequantize-then-dot: reference = sum_i w_i * a_i in double, where w =
 // dequantizeRow(weight row) and a = dequantizeRow(Q8_K row), both f32.
 //
 // Bound: |fused - reference| <= 1e-5 * S + 1e-30, S = sum_i T_i * |a_i| with T_i the
 // magnitude of the weight's terms before they cancel (Q4_K, Q5_K: |d sc q| + |dmin m|;
-// Q6_K: |d sc (q - 32)|). The integer sums are exact; what differs is a handful of f32
+// Q6_K: |d sc (q - 32)|; IQ4_XS: |d (ls - 32) kv[q]|). The integer sums are exact; what differs is a handful of f32
 // roundings per super-block (int -> float, scale products, w_i's own two roundings in
 // dequantizeRow) plus the f32 sum over nb blocks: about (nb + 8) u S, 1.4e-6 S for
 // nb = 16 (k = 4096) — the bound leaves ~7x room. All-zero rows must give exactly 0.
@@ -68,6 +68,30 @@ void fillQ5K(BlockQ5_K& b, Kind kind, std::mt19937& rng)
         q = kind == Kind::Zero ? 0 : kind == Kind::MaxScale ? 0xFF : uint8_t(byte(rng));
 }
 
+// IQ4_XS: max-scale = d 65504 with every 6-bit scale 0 (ls - 32 = -32, the largest
+// |scale|) and index 0 (-127); negative: a negative d.
+void fillIQ4XS(BlockIQ4_XS& b, Kind kind, std::mt19937& rng)
+{
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> u(0.f, 0.05f);
+    for (auto& q : b.qs)
+        q = uint8_t(byte(rng));
+    for (auto& s : b.scalesL)
+        s = uint8_t(byte(rng));
+    b.scalesH = uint16_t(byte(rng) | byte(rng) << 8);
+    b.d = h(u(rng));
+    if (kind == Kind::Zero) {
+        std::memset(&b, 0, sizeof b);
+    } else if (kind == Kind::MaxScale) {
+        b.d = 0x7BFF;
+        b.scalesH = 0;
+        std::memset(b.scalesL, 0, sizeof b.scalesL);
+        std::memset(b.qs, 0, sizeof b.qs);
+    } else if (kind == Kind::NegativeScale) {
+        b.d = h(-u(rng) - 0.01f);
+    }
+}
+
 void fillQ6K(BlockQ6_K& b, Kind kind, std::mt19937& rng)
 {
     std::uniform_int_distribution<int> byte(0, 255);
@@ -120,6 +144,8 @@ void fillBlock(DType t, void* row, int64_t i, Kind kind, std::mt19937& rng)
         fillQ4K(static_cast<BlockQ4_K*>(row)[i], kind, rng);
     else if (t == DType::Q5_K)
         fillQ5K(static_cast<BlockQ5_K*>(row)[i], kind, rng);
+    else if (t == DType::IQ4_XS)
+        fillIQ4XS(static_cast<BlockIQ4_XS*>(row)[i], kind, rng);
     else
         fillQ6K(static_cast<BlockQ6_K*>(row)[i], kind, rng);
 }
@@ -179,10 +205,11 @@ std::vector<double> termMagnitudes(DType t, const void* row, int64_t nb)
                 }
             }
         } else {
-            const auto& b = static_cast<const BlockQ6_K*>(row)[i];
-            // |w| = |d sc (q - 32)| exactly, up to dequantizeRow's rounding.
+            // Q6_K, IQ4_XS: |w| = |d sc (q - 32)| or |d (ls - 32) kv[q]| exactly, up to
+            // dequantizeRow's rounding (one term each, nothing cancels).
+            const uint8_t* block = static_cast<const uint8_t*>(row) + size_t(i) * size_t(dtypeInfo(t).blockBytes);
             float w[kQK_K];
-            dequantizeRow(DType::Q6_K, &b, w, kQK_K);
+            dequantizeRow(t, block, w, kQK_K);
             for (int e = 0; e < kQK_K; ++e)
                 m[size_t(i * kQK_K + e)] = std::fabs(double(w[e])) * (1.0 + 1e-6);
         }
@@ -259,7 +286,7 @@ private slots:
         QTest::addColumn<int>("wKind");
         QTest::addColumn<int>("xKind");
         const char* kinds[] = {"random", "zero", "max-scale", "negative-scale"};
-        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K})
+        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS})
             for (int wk = 0; wk < 4; ++wk)
                 for (int xk = 0; xk < 4; ++xk)
                     QTest::addRow("%s w=%s x=%s", dtypeName(t), kinds[wk], kinds[xk]) << int(t) << wk << xk;
@@ -277,7 +304,7 @@ private slots:
 
     void allZeroGivesZero()
     {
-        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
             std::vector<uint8_t> w(4 * sizeof(BlockQ6_K), 0);
             std::vector<BlockQ8_K> x(4);
             std::mt19937 rng(3);
@@ -293,7 +320,7 @@ private slots:
         // kquantTile = kquantDot per (row, token) + bias, for every tile shape.
         std::mt19937 rng(11);
         const int64_t nb = 3, rows = 4, tokens = 2;
-        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
             const size_t rb = size_t(nb) * blockBytes(t);
             std::vector<uint8_t> w(rb * rows);
             for (int64_t r = 0; r < rows; ++r)

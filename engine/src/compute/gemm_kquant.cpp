@@ -5,6 +5,7 @@
 //   Q4_K, Q5_K: d8 * (d * sum_j sc_j * (q . a)_j - dmin * sum_j m_j * bsum32_j)
 //               (Q5_K's q has a fifth bit: bit j of qh[l] for element l of sub-block j)
 //   Q6_K: d8 * d * sum_j sc_j * ((q . a)_j - 32 * bsum16_j)
+//   IQ4_XS: d8 * d * sum_j (ls_j - 32) * (kIq4nlValues[q] . a)_j   (32-element j)
 // Decode GEMV runs these instead of dequantising weight rows into an F32 tile.
 #include "compute/gemm_kernels.h"
 #include "compute/simd_avx2.h"
@@ -84,6 +85,29 @@ float dotQ6KScalar(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb)
         int32_t isum = 0;
         for (int j = 0; j < 16; ++j)
             isum += int32_t(w[i].scales[j]) * (sub[j] - 32 * int32_t(a[i].bsums[j]));
+        acc += a[i].d * f16ToF32(w[i].d) * float(isum);
+    }
+    return acc;
+}
+
+inline int iq4xsScale(const BlockIQ4_XS& b, int ib)
+{
+    return (((b.scalesL[ib / 2] >> 4 * (ib % 2)) & 0xF) | (((b.scalesH >> 2 * ib) & 3) << 4)) - 32;
+}
+
+float dotIQ4XSScalar(const BlockIQ4_XS* w, const BlockQ8_K* a, int64_t nb)
+{
+    float acc = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t isum = 0;
+        for (int ib = 0; ib < kQK_K / 32; ++ib) {
+            const uint8_t* qs = w[i].qs + 16 * ib;
+            const int8_t* x = a[i].qs + 32 * ib;
+            int32_t sub = 0;
+            for (int j = 0; j < 16; ++j)
+                sub += kIq4nlValues[qs[j] & 0xF] * int32_t(x[j]) + kIq4nlValues[qs[j] >> 4] * int32_t(x[j + 16]);
+            isum += iq4xsScale(w[i], ib) * sub;
+        }
         acc += a[i].d * f16ToF32(w[i].d) * float(isum);
     }
     return acc;
@@ -237,6 +261,30 @@ float dotQ6KAvx2(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb)
     return hsum8(acc);
 }
 
+float dotIQ4XSAvx2(const BlockIQ4_XS* w, const BlockQ8_K* a, int64_t nb)
+{
+    const __m128i table128 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues));
+    const __m256i table = _mm256_set_m128i(table128, table128);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        __m256i sumi = _mm256_setzero_si256();
+        for (int ib = 0; ib < kQK_K / 32; ++ib) {
+            const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[i].qs + 16 * ib));
+            const __m256i idx = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low4);
+            const __m256i wv = _mm256_shuffle_epi8(table, idx);
+            const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs + 32 * ib));
+            // Signed x signed through maddubs: |x| (Q8_K may hold -128, whose |.| is 128
+            // unsigned) times w carrying x's sign (|w| <= 127); pairs <= 2 * 128 * 127.
+            const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(xv, xv), _mm256_sign_epi8(wv, xv));
+            sumi = _mm256_add_epi32(sumi,
+                                    _mm256_madd_epi16(pairs, _mm256_set1_epi16(int16_t(iq4xsScale(w[i], ib)))));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum8(acc);
+}
+
 void quantizeRowQ8KAvx2(const float* x, int64_t k, BlockQ8_K* dst)
 {
     const __m256 signBit = _mm256_set1_ps(-0.f);
@@ -286,6 +334,7 @@ float kquantDot(CpuSimd simd, DType wtype, const void* w, const BlockQ8_K* x, in
         switch (wtype) {
         case DType::Q4_K: return dotQ4Q5KAvx2(static_cast<const BlockQ4_K*>(w), x, nb);
         case DType::Q5_K: return dotQ4Q5KAvx2(static_cast<const BlockQ5_K*>(w), x, nb);
+        case DType::IQ4_XS: return dotIQ4XSAvx2(static_cast<const BlockIQ4_XS*>(w), x, nb);
         default: return dotQ6KAvx2(static_cast<const BlockQ6_K*>(w), x, nb);
         }
     }
@@ -294,6 +343,7 @@ float kquantDot(CpuSimd simd, DType wtype, const void* w, const BlockQ8_K* x, in
     switch (wtype) {
     case DType::Q4_K: return dotQ4Q5KScalar(static_cast<const BlockQ4_K*>(w), x, nb);
     case DType::Q5_K: return dotQ4Q5KScalar(static_cast<const BlockQ5_K*>(w), x, nb);
+    case DType::IQ4_XS: return dotIQ4XSScalar(static_cast<const BlockIQ4_XS*>(w), x, nb);
     default: return dotQ6KScalar(static_cast<const BlockQ6_K*>(w), x, nb);
     }
 }
