@@ -595,12 +595,16 @@ void TestCpuKernels::moeExpertsAgainstNaive()
                     ref[size_t(t * hidden + o)] += wts[size_t(t * k + s)] * y;
                 }
             }
-        // Quantised: x and the SwiGLU activations are rounded to 8 bits per 32-block
-        // (~0.4% of each block's max) on the way through two matmuls.
+        // Quantised: x and the SwiGLU activations are rounded to 8 bits per block (~0.4%
+        // of each block's max) on the way through two matmuls. The K-quants and IQ4_XS
+        // round per 256 (Q8_K), whose max is larger than a 32-block's, so their error
+        // is about twice the 32-block types' (measured 1.3-2.4e-2 of the largest output
+        // against 0.6-1.0e-2).
         double maxRef = 1.0;
         for (double v : ref)
             maxRef = std::max(maxRef, std::fabs(v));
-        const double tol = (isQuantized(dtype) ? 2e-2 : 1e-5) * maxRef;
+        const double quantTol = dtypeInfo(dtype).blockElements == 256 ? 4e-2 : 2e-2;
+        const double tol = (isQuantized(dtype) ? quantTol : 1e-5) * maxRef;
         std::vector<float> first;
         for (const Config& c : configs()) {
             setCpuSimdLevel(c.simd);
@@ -609,6 +613,10 @@ void TestCpuKernels::moeExpertsAgainstNaive()
             DeviceTensor xv = x.view(), ov = out.view();
             MoeFfnParams p{&xv, &experts, ids.data(), wts.data(), k, &ov};
             backend->moeExperts(p);
+            double worst = 0;
+            for (size_t i = 0; i < ref.size(); ++i)
+                worst = std::max(worst, std::fabs(out.v[i] - ref[i]));
+            qInfo("%s: worst |error| / max|ref| = %.2e", qPrintable(label(c, dtype)), worst / maxRef);
             for (size_t i = 0; i < ref.size(); ++i)
                 if (!(std::fabs(out.v[i] - ref[i]) <= tol))
                     QFAIL(qPrintable(label(c, dtype) + QStringLiteral(" element %1: %2 vs %3").arg(i).arg(out.v[i]).arg(ref[i])));

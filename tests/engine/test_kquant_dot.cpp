@@ -1,10 +1,10 @@
-// Fused Q4_K / Q5_K / Q6_K / IQ4_XS x Q8_K dot products (compute/gemm_kquant.cpp), scalar and AVX2,
+// Fused Q2_K ... Q6_K / IQ4_XS x Q8_K dot products (compute/gemm_kquant.cpp), scalar and AVX2,
 // against dequantize-then-dot: reference = sum_i w_i * a_i in double, where w =
 // dequantizeRow(weight row) and a = dequantizeRow(Q8_K row), both f32.
 //
 // Bound: |fused - reference| <= 1e-5 * S + 1e-30, S = sum_i T_i * |a_i| with T_i the
-// magnitude of the weight's terms before they cancel (Q4_K, Q5_K: |d sc q| + |dmin m|;
-// Q6_K: |d sc (q - 32)|; IQ4_XS: |d (ls - 32) kv[q]|). The integer sums are exact; what differs is a handful of f32
+// magnitude of the weight's terms before they cancel (Q2_K, Q4_K, Q5_K: |d sc q| + |dmin m|;
+// Q3_K, Q6_K: |d sc q|; IQ4_XS: |d (ls - 32) kv[q]|). The integer sums are exact; what differs is a handful of f32
 // roundings per super-block (int -> float, scale products, w_i's own two roundings in
 // dequantizeRow) plus the f32 sum over nb blocks: about (nb + 8) u S, 1.4e-6 S for
 // nb = 16 (k = 4096) — the bound leaves ~7x room. All-zero rows must give exactly 0.
@@ -92,6 +92,52 @@ void fillIQ4XS(BlockIQ4_XS& b, Kind kind, std::mt19937& rng)
     }
 }
 
+// Q2_K: max-scale = d, dmin 65504 with every 4-bit scale / min 15 and q 3.
+void fillQ2K(BlockQ2_K& b, Kind kind, std::mt19937& rng)
+{
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> u(0.f, 0.05f);
+    for (auto& s : b.scales)
+        s = uint8_t(byte(rng));
+    for (auto& q : b.qs)
+        q = uint8_t(byte(rng));
+    b.d = h(u(rng));
+    b.dmin = h(u(rng));
+    if (kind == Kind::Zero) {
+        std::memset(&b, 0, sizeof b);
+    } else if (kind == Kind::MaxScale) {
+        b.d = b.dmin = 0x7BFF;
+        std::memset(b.scales, 0xFF, sizeof b.scales);
+        std::memset(b.qs, 0xFF, sizeof b.qs);
+    } else if (kind == Kind::NegativeScale) {
+        b.d = h(-u(rng) - 0.01f);
+        b.dmin = h(-u(rng));
+    }
+}
+
+// Q3_K: max-scale = d 65504, every 6-bit scale 0 (sc - 32 = -32), q 0 with no high bit
+// (value -4).
+void fillQ3K(BlockQ3_K& b, Kind kind, std::mt19937& rng)
+{
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> u(0.f, 0.05f);
+    for (auto& q : b.hmask)
+        q = uint8_t(byte(rng));
+    for (auto& q : b.qs)
+        q = uint8_t(byte(rng));
+    for (auto& s : b.scales)
+        s = uint8_t(byte(rng));
+    b.d = h(u(rng));
+    if (kind == Kind::Zero) {
+        std::memset(&b, 0, sizeof b);
+    } else if (kind == Kind::MaxScale) {
+        std::memset(&b, 0, sizeof b);
+        b.d = 0x7BFF;
+    } else if (kind == Kind::NegativeScale) {
+        b.d = h(-u(rng) - 0.01f);
+    }
+}
+
 void fillQ6K(BlockQ6_K& b, Kind kind, std::mt19937& rng)
 {
     std::uniform_int_distribution<int> byte(0, 255);
@@ -146,6 +192,10 @@ void fillBlock(DType t, void* row, int64_t i, Kind kind, std::mt19937& rng)
         fillQ5K(static_cast<BlockQ5_K*>(row)[i], kind, rng);
     else if (t == DType::IQ4_XS)
         fillIQ4XS(static_cast<BlockIQ4_XS*>(row)[i], kind, rng);
+    else if (t == DType::Q2_K)
+        fillQ2K(static_cast<BlockQ2_K*>(row)[i], kind, rng);
+    else if (t == DType::Q3_K)
+        fillQ3K(static_cast<BlockQ3_K*>(row)[i], kind, rng);
     else
         fillQ6K(static_cast<BlockQ6_K*>(row)[i], kind, rng);
 }
@@ -187,6 +237,15 @@ std::vector<double> termMagnitudes(DType t, const void* row, int64_t nb)
     for (int64_t i = 0; i < nb; ++i) {
         if (t == DType::Q5_K) {
             q45Magnitudes(static_cast<const BlockQ5_K*>(row)[i], m.data() + i * kQK_K);
+        } else if (t == DType::Q2_K) {
+            // |d sc q| + |dmin m| per element, in element order (sub-blocks of 16).
+            const auto& b = static_cast<const BlockQ2_K*>(row)[i];
+            const double d = f16ToF32(b.d), dmin = f16ToF32(b.dmin);
+            for (int e = 0; e < kQK_K; ++e) {
+                const int sb = e / 16, hh = e / 128, p = (e / 32) % 4, l = e % 32;
+                const int q = (b.qs[32 * hh + l] >> (2 * p)) & 3;
+                m[size_t(i * kQK_K + e)] = std::fabs(d * (b.scales[sb] & 0xF) * q) + std::fabs(dmin * (b.scales[sb] >> 4));
+            }
         } else if (t == DType::Q4_K) {
             const auto& b = static_cast<const BlockQ4_K*>(row)[i];
             const double d = f16ToF32(b.d), dmin = f16ToF32(b.dmin);
@@ -205,8 +264,8 @@ std::vector<double> termMagnitudes(DType t, const void* row, int64_t nb)
                 }
             }
         } else {
-            // Q6_K, IQ4_XS: |w| = |d sc (q - 32)| or |d (ls - 32) kv[q]| exactly, up to
-            // dequantizeRow's rounding (one term each, nothing cancels).
+            // Q3_K, Q6_K, IQ4_XS: one term per weight (|d sc q|, |d (ls - 32) kv[q]|),
+            // exact up to dequantizeRow's rounding; nothing cancels.
             const uint8_t* block = static_cast<const uint8_t*>(row) + size_t(i) * size_t(dtypeInfo(t).blockBytes);
             float w[kQK_K];
             dequantizeRow(t, block, w, kQK_K);
@@ -286,7 +345,7 @@ private slots:
         QTest::addColumn<int>("wKind");
         QTest::addColumn<int>("xKind");
         const char* kinds[] = {"random", "zero", "max-scale", "negative-scale"};
-        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS})
+        for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS})
             for (int wk = 0; wk < 4; ++wk)
                 for (int xk = 0; xk < 4; ++xk)
                     QTest::addRow("%s w=%s x=%s", dtypeName(t), kinds[wk], kinds[xk]) << int(t) << wk << xk;
@@ -304,7 +363,7 @@ private slots:
 
     void allZeroGivesZero()
     {
-        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
+        for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
             std::vector<uint8_t> w(4 * sizeof(BlockQ6_K), 0);
             std::vector<BlockQ8_K> x(4);
             std::mt19937 rng(3);
@@ -320,7 +379,7 @@ private slots:
         // kquantTile = kquantDot per (row, token) + bias, for every tile shape.
         std::mt19937 rng(11);
         const int64_t nb = 3, rows = 4, tokens = 2;
-        for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
+        for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
             const size_t rb = size_t(nb) * blockBytes(t);
             std::vector<uint8_t> w(rb * rows);
             for (int64_t r = 0; r < rows; ++r)

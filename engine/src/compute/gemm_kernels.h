@@ -52,11 +52,12 @@ inline bool hasQuantTile(DType t)
 void quantTile(CpuSimd simd, DType wtype, const void* w, size_t wRowBytes, const ActQ8Block* x, int64_t ldxBlocks,
                int64_t nb, int rm, int rn, const float* bias, float* y, int64_t ldy);
 
-// Q4_K / Q5_K / Q6_K / IQ4_XS weights against activations quantised to Q8_K (gemm_kquant.cpp):
+// The K-quants (Q2_K ... Q6_K) and IQ4_XS against activations quantised to Q8_K (gemm_kquant.cpp):
 // fused integer dots per 256-block, exact in int32 until the final f32 scaling.
 inline bool hasKQuantTile(DType t)
 {
-    return t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K || t == DType::IQ4_XS;
+    return t == DType::Q2_K || t == DType::Q3_K || t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K ||
+           t == DType::IQ4_XS;
 }
 
 // dot(one Q4_K / Q5_K / Q6_K row of nb super-blocks, nb Q8_K blocks).

@@ -6,6 +6,10 @@
 //               (Q5_K's q has a fifth bit: bit j of qh[l] for element l of sub-block j)
 //   Q6_K: d8 * d * sum_j sc_j * ((q . a)_j - 32 * bsum16_j)
 //   IQ4_XS: d8 * d * sum_j (ls_j - 32) * (kIq4nlValues[q] . a)_j   (32-element j)
+//   Q2_K: d8 * (d * sum_j sc_j * (q . a)_j - dmin * sum_j m_j * bsum16_j)
+//   Q3_K: d8 * d * sum_j (sc_j - 32) * (q . a)_j, q = 2 low bits - (hmask bit ? 0 : 4)
+// Q2_K / Q3_K hold four 2-bit planes per 32 bytes: element 128 h + 32 p + l is plane p
+// (bits 2p) of byte l of qs[32 h ..]; their sub-blocks of 16 are in element order.
 // Decode GEMV runs these instead of dequantising weight rows into an F32 tile.
 #include "compute/gemm_kernels.h"
 #include "compute/simd_avx2.h"
@@ -107,6 +111,58 @@ float dotIQ4XSScalar(const BlockIQ4_XS* w, const BlockQ8_K* a, int64_t nb)
             for (int j = 0; j < 16; ++j)
                 sub += kIq4nlValues[qs[j] & 0xF] * int32_t(x[j]) + kIq4nlValues[qs[j] >> 4] * int32_t(x[j + 16]);
             isum += iq4xsScale(w[i], ib) * sub;
+        }
+        acc += a[i].d * f16ToF32(w[i].d) * float(isum);
+    }
+    return acc;
+}
+
+float dotQ2KScalar(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    float acc = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t isum = 0, minSum = 0;
+        for (int sb = 0; sb < 16; ++sb) {
+            const int h = sb / 8, p = (sb / 2) % 4, first = 16 * (sb % 2);
+            const uint8_t* q = w[i].qs + 32 * h;
+            const int8_t* x = a[i].qs + 128 * h + 32 * p;
+            int32_t sub = 0;
+            for (int l = first; l < first + 16; ++l)
+                sub += ((q[l] >> (2 * p)) & 3) * int32_t(x[l]);
+            isum += (w[i].scales[sb] & 0xF) * sub;
+            minSum += (w[i].scales[sb] >> 4) * int32_t(a[i].bsums[sb]);
+        }
+        acc += a[i].d * (f16ToF32(w[i].d) * float(isum) - f16ToF32(w[i].dmin) * float(minSum));
+    }
+    return acc;
+}
+
+// Q3_K's sixteen 6-bit scales, unbiased (see q3_K in quant/block_dequantize.cpp).
+inline void q3kScales(const BlockQ3_K& b, int8_t* scales)
+{
+    for (int j = 0; j < 16; ++j) {
+        const int low = j < 8 ? b.scales[j] & 0xF : b.scales[j - 8] >> 4;
+        const int high = (b.scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+        scales[j] = int8_t((low | (high << 4)) - 32);
+    }
+}
+
+float dotQ3KScalar(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    float acc = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        int8_t scales[16];
+        q3kScales(w[i], scales);
+        int32_t isum = 0;
+        for (int sb = 0; sb < 16; ++sb) {
+            const int h = sb / 8, p = (sb / 2) % 4, first = 16 * (sb % 2);
+            const uint8_t* q = w[i].qs + 32 * h;
+            const int8_t* x = a[i].qs + 128 * h + 32 * p;
+            const uint8_t bit = uint8_t(1u << (4 * h + p));
+            int32_t sub = 0;
+            for (int l = first; l < first + 16; ++l)
+                sub += (((q[l] >> (2 * p)) & 3) - ((w[i].hmask[l] & bit) ? 0 : 4)) * int32_t(x[l]);
+            isum += scales[sb] * sub;
         }
         acc += a[i].d * f16ToF32(w[i].d) * float(isum);
     }
@@ -285,6 +341,63 @@ float dotIQ4XSAvx2(const BlockIQ4_XS* w, const BlockQ8_K* a, int64_t nb)
     return hsum8(acc);
 }
 
+// The 32 plane-p values (0..3) of the 32 bytes at q.
+inline __m256i plane2(__m256i q, int p) { return _mm256_and_si256(_mm256_srli_epi16(q, 2 * p), _mm256_set1_epi8(3)); }
+
+float dotQ2KAvx2(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    __m256 acc = _mm256_setzero_ps();
+    float accMins = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t minSum = 0;
+        for (int sb = 0; sb < 16; ++sb)
+            minSum += (w[i].scales[sb] >> 4) * int32_t(a[i].bsums[sb]);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; ++h) {
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qs + 32 * h));
+            for (int p = 0; p < 4; ++p) {
+                const int sb = 8 * h + 2 * p;
+                const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs + 128 * h + 32 * p));
+                // q in 0..3 unsigned: |pair| <= 2 * 3 * 128.
+                const __m256i pairs = _mm256_maddubs_epi16(plane2(q, p), xv);
+                sumi = _mm256_add_epi32(
+                    sumi, _mm256_madd_epi16(pairs, scalePair(w[i].scales[sb] & 0xF, w[i].scales[sb + 1] & 0xF)));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        accMins += a[i].d * _cvtsh_ss(w[i].dmin) * float(minSum);
+    }
+    return hsum8(acc) - accMins;
+}
+
+float dotQ3KAvx2(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb)
+{
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i four = _mm256_set1_epi8(4);
+    for (int64_t i = 0; i < nb; ++i) {
+        int8_t scales[16];
+        q3kScales(w[i], scales);
+        const __m256i hmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].hmask));
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; ++h) {
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qs + 32 * h));
+            for (int p = 0; p < 4; ++p) {
+                const int sb = 8 * h + 2 * p;
+                const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs + 128 * h + 32 * p));
+                // v = q2 - 4 (1 - hbit): q2 . x - (4 where the bit is clear) . x, both
+                // unsigned x signed for maddubs (|pair| <= 2 * 4 * 128).
+                const __m256i bit = _mm256_set1_epi8(char(1u << (4 * h + p)));
+                const __m256i clear = _mm256_cmpeq_epi8(_mm256_and_si256(hmask, bit), _mm256_setzero_si256());
+                const __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(plane2(q, p), xv),
+                                                       _mm256_maddubs_epi16(_mm256_and_si256(clear, four), xv));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(pairs, scalePair(scales[sb], scales[sb + 1])));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum8(acc);
+}
+
 void quantizeRowQ8KAvx2(const float* x, int64_t k, BlockQ8_K* dst)
 {
     const __m256 signBit = _mm256_set1_ps(-0.f);
@@ -335,6 +448,8 @@ float kquantDot(CpuSimd simd, DType wtype, const void* w, const BlockQ8_K* x, in
         case DType::Q4_K: return dotQ4Q5KAvx2(static_cast<const BlockQ4_K*>(w), x, nb);
         case DType::Q5_K: return dotQ4Q5KAvx2(static_cast<const BlockQ5_K*>(w), x, nb);
         case DType::IQ4_XS: return dotIQ4XSAvx2(static_cast<const BlockIQ4_XS*>(w), x, nb);
+        case DType::Q2_K: return dotQ2KAvx2(static_cast<const BlockQ2_K*>(w), x, nb);
+        case DType::Q3_K: return dotQ3KAvx2(static_cast<const BlockQ3_K*>(w), x, nb);
         default: return dotQ6KAvx2(static_cast<const BlockQ6_K*>(w), x, nb);
         }
     }
@@ -344,6 +459,8 @@ float kquantDot(CpuSimd simd, DType wtype, const void* w, const BlockQ8_K* x, in
     case DType::Q4_K: return dotQ4Q5KScalar(static_cast<const BlockQ4_K*>(w), x, nb);
     case DType::Q5_K: return dotQ4Q5KScalar(static_cast<const BlockQ5_K*>(w), x, nb);
     case DType::IQ4_XS: return dotIQ4XSScalar(static_cast<const BlockIQ4_XS*>(w), x, nb);
+    case DType::Q2_K: return dotQ2KScalar(static_cast<const BlockQ2_K*>(w), x, nb);
+    case DType::Q3_K: return dotQ3KScalar(static_cast<const BlockQ3_K*>(w), x, nb);
     default: return dotQ6KScalar(static_cast<const BlockQ6_K*>(w), x, nb);
     }
 }
