@@ -1182,7 +1182,7 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>&lt;br&gt;&lt;span style=&apos;color:#b00020&apos;&gt;Die Engine kann dieses Modell nicht ausführen (siehe `moe info`).&lt;/span&gt;</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+92"/>
         <source>Plan: %1 device(s), TP %2 × EP %3 · %4 in all (weights at the file&apos;s %5 bytes/weight, F32 KV cache of %6 tokens)</source>
         <translation>Plan: %1 Gerät(e), TP %2 × EP %3 · %4 insgesamt (Gewichte mit den %5 Bytes/Gewicht der Datei, F32-KV-Cache für %6 Tokens)</translation>
     </message>
@@ -1192,7 +1192,7 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>&lt;br&gt;&lt;span style=&apos;color:#1b7f3b&apos;&gt;Passt: cuda:%2 hat %1 Speicher.&lt;/span&gt;</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>&lt;br&gt;&lt;span style=&apos;color:#1b7f3b&apos;&gt;Fits: %1 of memory available.&lt;/span&gt;</source>
         <translation>&lt;br&gt;&lt;span style=&apos;color:#1b7f3b&apos;&gt;Passt: %1 Speicher verfügbar.&lt;/span&gt;</translation>
     </message>
@@ -1202,7 +1202,7 @@ B: %5 (%6 % der Schicht)</translation>
         <translation>&lt;br&gt;&lt;span style=&apos;color:#b00020&apos;&gt;Passt nicht: %1 verfügbar, es fehlen %2.&lt;/span&gt;</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
         <source>Starting…</source>
         <translation>Wird gestartet…</translation>
     </message>

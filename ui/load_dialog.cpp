@@ -41,11 +41,11 @@ uint64_t availableMemoryBytes()
     QFile f(QStringLiteral("/proc/meminfo"));
     if (!f.open(QIODevice::ReadOnly))
         return 0;
-    while (!f.atEnd()) {
-        const QByteArray line = f.readLine();
+    // readAll, not atEnd()/readLine(): a /proc file reports size 0, so atEnd() is true
+    // before anything was read.
+    for (const QByteArray& line : f.readAll().split('\n'))
         if (line.startsWith("MemAvailable:"))
             return line.mid(13).trimmed().split(' ').value(0).toULongLong() * 1024;
-    }
     return 0;
 }
 
@@ -398,6 +398,15 @@ uint64_t LoadModelDialog::gpuMemoryBytes(int gpu) const
     return 0;
 }
 
+// A wrapped label that gains a line after the dialog was shown does not grow it: the
+// last line (whether the plan fits) would be cut off.
+void LoadModelDialog::growToFit()
+{
+    const int wanted = sizeHint().height();
+    if (isVisible() && height() < wanted)
+        resize(width(), wanted);
+}
+
 void LoadModelDialog::updatePlan()
 {
     m_memory->setRowCount(0);
@@ -441,14 +450,17 @@ void LoadModelDialog::updatePlan()
                           .arg(context);
         if (available > 0) {
             if (total <= available)
-                fit += (gpu >= 0 ? tr("<br><span style='color:#1b7f3b'>Fits: cuda:%2 has %1 of memory.</span>").arg(gpu)
-                                 : tr("<br><span style='color:#1b7f3b'>Fits: %1 of memory available.</span>"))
-                           .arg(formatBytes(double(available)));
+                fit += gpu >= 0 ? tr("<br><span style='color:#1b7f3b'>Fits: cuda:%2 has %1 of memory.</span>")
+                                      .arg(formatBytes(double(available)))
+                                      .arg(gpu)
+                                : tr("<br><span style='color:#1b7f3b'>Fits: %1 of memory available.</span>")
+                                      .arg(formatBytes(double(available)));
             else
                 fit += tr("<br><span style='color:#b00020'>Does not fit: %1 available, short by %2.</span>")
                            .arg(formatBytes(double(available)), formatBytes(double(total - available)));
         }
         m_fit->setText(fit);
+        growToFit();
         m_load->setEnabled(info.runnable && m_job == 0);
         setError({});
     } catch (const std::exception& e) {

@@ -61,6 +61,7 @@ private:
     void inspect();
     void showInspection(const InspectResult& r);
     void updatePlan();
+    void growToFit();
     void setError(const QString& text);
     void setBusy(bool busy);
 

@@ -9,6 +9,7 @@
 
 #include <QFile>
 #include <QComboBox>
+#include <QLabel>
 #include <QSpinBox>
 #include <QSignalSpy>
 #include <QTest>
@@ -69,6 +70,14 @@ void TestLoadDialog::showsTheModelBeforeLoading()
     QVERIFY(dialog.summaryText().contains(QString::fromStdString(info.spec.name)));
     QVERIFY(dialog.summaryText().contains(QStringLiteral("Random weights")));
     QVERIFY(dialog.errorText().isEmpty());
+    // A model of a few MiB fits in any machine's available memory, and the dialog says so
+    // (the available figure comes from /proc/meminfo).
+    bool saysFits = false;
+    for (const QLabel* l : dialog.findChildren<QLabel*>())
+        saysFits = saysFits || l->text().contains(QStringLiteral("Fits:"));
+    QVERIFY2(saysFits, "no 'Fits:' line under the memory plan");
+    // Runs where it can by default: a GPU when one can run the model, else the CPU.
+    QCOMPARE(dialog.options().parallel.kind, moe::DeviceKind::Auto);
     QSignalSpy loaded(&engine, &EngineController::modelLoaded);
     dialog.startLoad();
     QVERIFY(loaded.wait(30000));
