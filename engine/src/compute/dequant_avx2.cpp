@@ -1,12 +1,15 @@
-// AVX2 dequantisation of Q4_K and Q6_K rows, bit-identical to dequantizeRow (ggml's
-// dequantize_row_q4_K / _q6_K): each weight is the same two f32 roundings, product
-// then difference (Q4_K: (d * sc) * q - dmin * m; Q6_K: (d * sc) * q). This file is
-// compiled with -ffp-contract=off (engine/CMakeLists.txt) so the compiler cannot fuse
-// them into one FMA rounding. GEMV for these types dequantises a block of rows into
-// the per-thread tile, so this sets how fast Q4_K_M decode runs.
+// AVX2 dequantisation of Q4_K, Q6_K and the 32-element block types with a nibble
+// layout (Q4_1, Q5_0, Q5_1, IQ4_NL, MXFP4), bit-identical to dequantizeRow (ggml's
+// dequantize_row_*): each weight is the same f32 roundings in the same order, e.g.
+// Q4_K (d * sc) * q - dmin * m, Q4_1 q * d + m. This file is compiled with
+// -ffp-contract=off (engine/CMakeLists.txt) so the compiler cannot fuse them into one
+// FMA rounding. Prefill packs weight panels through these (gemm_packed.cpp), and the
+// types without an integer dot dequantise rows into the GEMV tile.
 #include "compute/gemm_kernels.h"
 #include "compute/simd_avx2.h"
 #include "moe/quant_blocks.h"
+
+#include <cstring>
 
 namespace moe::kern {
 
@@ -83,6 +86,83 @@ void q6KRow(const BlockQ6_K* x, float* y, int64_t nb)
     }
 }
 
+// Elements 8g .. 8g + 7 (g = 0..3) of a 32-block as i32 lanes: nibbles of bytes 0..15,
+// low nibbles first (GGML order), plus bit (8g + i) of qh shifted to bit 4 when hasHigh.
+inline __m256i nibbleGroup(const uint8_t* qs, int g)
+{
+    const __m256i v = bytes8(qs + 8 * (g % 2));
+    return g < 2 ? _mm256_and_si256(v, _mm256_set1_epi32(0xF)) : _mm256_srli_epi32(v, 4);
+}
+
+inline __m256i fifthBitGroup(uint32_t qh, int g)
+{
+    const __m256i shifts = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(8 * g));
+    const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(int(qh)), shifts), _mm256_set1_epi32(1));
+    return _mm256_slli_epi32(bit, 4);
+}
+
+// table[idx] for idx in 0..15 (two 8-entry permutes, chosen by idx's bit 3).
+inline __m256i lookup16(const int8_t* table, __m256i idx)
+{
+    const __m256i lo = _mm256_setr_epi32(table[0], table[1], table[2], table[3], table[4], table[5], table[6], table[7]);
+    const __m256i hi =
+        _mm256_setr_epi32(table[8], table[9], table[10], table[11], table[12], table[13], table[14], table[15]);
+    const __m256i upper = _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7));
+    return _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(lo, idx), _mm256_permutevar8x32_epi32(hi, idx), upper);
+}
+
+inline uint32_t qhBits(const uint8_t* qh)
+{
+    uint32_t v;
+    std::memcpy(&v, qh, 4);
+    return v;
+}
+
+void nibbleRow(DType t, const uint8_t* src, float* y, int64_t nb)
+{
+    const size_t blockBytes = size_t(dtypeInfo(t).blockBytes);
+    for (int64_t i = 0; i < nb; ++i, src += blockBytes, y += kQK) {
+        for (int g = 0; g < 4; ++g) {
+            __m256 out;
+            switch (t) {
+            case DType::Q4_1: {
+                const auto* b = reinterpret_cast<const BlockQ4_1*>(src);
+                const __m256 q = _mm256_cvtepi32_ps(nibbleGroup(b->qs, g));
+                out = _mm256_add_ps(_mm256_mul_ps(q, _mm256_set1_ps(_cvtsh_ss(b->d))), _mm256_set1_ps(_cvtsh_ss(b->m)));
+                break;
+            }
+            case DType::Q5_0: {
+                const auto* b = reinterpret_cast<const BlockQ5_0*>(src);
+                const __m256i q = _mm256_or_si256(nibbleGroup(b->qs, g), fifthBitGroup(qhBits(b->qh), g));
+                out = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, _mm256_set1_epi32(16))),
+                                    _mm256_set1_ps(_cvtsh_ss(b->d)));
+                break;
+            }
+            case DType::Q5_1: {
+                const auto* b = reinterpret_cast<const BlockQ5_1*>(src);
+                const __m256i q = _mm256_or_si256(nibbleGroup(b->qs, g), fifthBitGroup(qhBits(b->qh), g));
+                out = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(q), _mm256_set1_ps(_cvtsh_ss(b->d))),
+                                    _mm256_set1_ps(_cvtsh_ss(b->m)));
+                break;
+            }
+            case DType::IQ4_NL: {
+                const auto* b = reinterpret_cast<const BlockIQ4_NL*>(src);
+                out = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b->d)),
+                                    _mm256_cvtepi32_ps(lookup16(kIq4nlValues, nibbleGroup(b->qs, g))));
+                break;
+            }
+            default: { // MXFP4
+                const auto* b = reinterpret_cast<const BlockMXFP4*>(src);
+                out = _mm256_mul_ps(_mm256_cvtepi32_ps(lookup16(kMxfp4Values, nibbleGroup(b->qs, g))),
+                                    _mm256_set1_ps(e8m0ToF32Half(b->e)));
+                break;
+            }
+            }
+            _mm256_storeu_ps(y + 8 * g, out);
+        }
+    }
+}
+
 } // namespace
 MOE_AVX2_END
 #endif
@@ -97,6 +177,11 @@ bool dequantizeRowSimd(CpuSimd simd, DType wtype, const void* src, float* dst, i
         }
         if (wtype == DType::Q6_K) {
             q6KRow(static_cast<const BlockQ6_K*>(src), dst, k / kQK_K);
+            return true;
+        }
+        if (wtype == DType::Q4_1 || wtype == DType::Q5_0 || wtype == DType::Q5_1 || wtype == DType::IQ4_NL ||
+            wtype == DType::MXFP4) {
+            nibbleRow(wtype, static_cast<const uint8_t*>(src), dst, k / kQK);
             return true;
         }
     }
