@@ -15,6 +15,7 @@ namespace moe::kern {
 
 #if MOE_HAVE_AVX2_PATH
 MOE_AVX2_BEGIN
+#include "compute/nibbles_avx2.h"
 namespace {
 
 // Eight consecutive bytes as eight i32 lanes.
@@ -86,38 +87,6 @@ void q6KRow(const BlockQ6_K* x, float* y, int64_t nb)
     }
 }
 
-// Elements 8g .. 8g + 7 (g = 0..3) of a 32-block as i32 lanes: nibbles of bytes 0..15,
-// low nibbles first (GGML order), plus bit (8g + i) of qh shifted to bit 4 when hasHigh.
-inline __m256i nibbleGroup(const uint8_t* qs, int g)
-{
-    const __m256i v = bytes8(qs + 8 * (g % 2));
-    return g < 2 ? _mm256_and_si256(v, _mm256_set1_epi32(0xF)) : _mm256_srli_epi32(v, 4);
-}
-
-inline __m256i fifthBitGroup(uint32_t qh, int g)
-{
-    const __m256i shifts = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(8 * g));
-    const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(int(qh)), shifts), _mm256_set1_epi32(1));
-    return _mm256_slli_epi32(bit, 4);
-}
-
-// table[idx] for idx in 0..15 (two 8-entry permutes, chosen by idx's bit 3).
-inline __m256i lookup16(const int8_t* table, __m256i idx)
-{
-    const __m256i lo = _mm256_setr_epi32(table[0], table[1], table[2], table[3], table[4], table[5], table[6], table[7]);
-    const __m256i hi =
-        _mm256_setr_epi32(table[8], table[9], table[10], table[11], table[12], table[13], table[14], table[15]);
-    const __m256i upper = _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7));
-    return _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(lo, idx), _mm256_permutevar8x32_epi32(hi, idx), upper);
-}
-
-inline uint32_t qhBits(const uint8_t* qh)
-{
-    uint32_t v;
-    std::memcpy(&v, qh, 4);
-    return v;
-}
-
 void nibbleRow(DType t, const uint8_t* src, float* y, int64_t nb)
 {
     const size_t blockBytes = size_t(dtypeInfo(t).blockBytes);
@@ -127,20 +96,20 @@ void nibbleRow(DType t, const uint8_t* src, float* y, int64_t nb)
             switch (t) {
             case DType::Q4_1: {
                 const auto* b = reinterpret_cast<const BlockQ4_1*>(src);
-                const __m256 q = _mm256_cvtepi32_ps(nibbleGroup(b->qs, g));
+                const __m256 q = _mm256_cvtepi32_ps(nibbles8(b->qs, 8 * g));
                 out = _mm256_add_ps(_mm256_mul_ps(q, _mm256_set1_ps(_cvtsh_ss(b->d))), _mm256_set1_ps(_cvtsh_ss(b->m)));
                 break;
             }
             case DType::Q5_0: {
                 const auto* b = reinterpret_cast<const BlockQ5_0*>(src);
-                const __m256i q = _mm256_or_si256(nibbleGroup(b->qs, g), fifthBitGroup(qhBits(b->qh), g));
+                const __m256i q = _mm256_or_si256(nibbles8(b->qs, 8 * g), fifthBits8(b->qh, 8 * g));
                 out = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, _mm256_set1_epi32(16))),
                                     _mm256_set1_ps(_cvtsh_ss(b->d)));
                 break;
             }
             case DType::Q5_1: {
                 const auto* b = reinterpret_cast<const BlockQ5_1*>(src);
-                const __m256i q = _mm256_or_si256(nibbleGroup(b->qs, g), fifthBitGroup(qhBits(b->qh), g));
+                const __m256i q = _mm256_or_si256(nibbles8(b->qs, 8 * g), fifthBits8(b->qh, 8 * g));
                 out = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(q), _mm256_set1_ps(_cvtsh_ss(b->d))),
                                     _mm256_set1_ps(_cvtsh_ss(b->m)));
                 break;
@@ -148,12 +117,12 @@ void nibbleRow(DType t, const uint8_t* src, float* y, int64_t nb)
             case DType::IQ4_NL: {
                 const auto* b = reinterpret_cast<const BlockIQ4_NL*>(src);
                 out = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b->d)),
-                                    _mm256_cvtepi32_ps(lookup16(kIq4nlValues, nibbleGroup(b->qs, g))));
+                                    _mm256_cvtepi32_ps(lookup16(kIq4nlValues, nibbles8(b->qs, 8 * g))));
                 break;
             }
             default: { // MXFP4
                 const auto* b = reinterpret_cast<const BlockMXFP4*>(src);
-                out = _mm256_mul_ps(_mm256_cvtepi32_ps(lookup16(kMxfp4Values, nibbleGroup(b->qs, g))),
+                out = _mm256_mul_ps(_mm256_cvtepi32_ps(lookup16(kMxfp4Values, nibbles8(b->qs, 8 * g))),
                                     _mm256_set1_ps(e8m0ToF32Half(b->e)));
                 break;
             }

@@ -208,14 +208,6 @@ inline float hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-inline int32_t hsumI32(__m256i v)
-{
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm_cvtsi128_si32(s);
-}
-
 // Low 128 bits: 8 x i16 of sc; high: 8 x i16 of sc2 (one scale per 16 elements).
 inline __m256i scalePair(int lo, int hi) { return _mm256_set_m128i(_mm_set1_epi16(int16_t(hi)), _mm_set1_epi16(int16_t(lo))); }
 

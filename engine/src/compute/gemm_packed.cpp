@@ -24,6 +24,7 @@ namespace moe::kern {
 
 #if MOE_HAVE_AVX2_PATH
 MOE_AVX2_BEGIN
+#include "compute/nibbles_avx2.h"
 namespace {
 
 constexpr int kNv = kPackNr / 8; // ymm per accumulator row
@@ -65,6 +66,53 @@ struct PackQ4 {
             v = _mm256_srli_epi32(v, 4);
         v = _mm256_sub_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x0f)), _mm256_set1_epi32(8));
         return _mm256_mul_ps(_mm256_cvtepi32_ps(v), _mm256_set1_ps(_cvtsh_ss(b->d)));
+    }
+};
+
+// The other nibble types: the same value expressions as dequantizeRow (d * q, q * d + m,
+// d * table[q]), so the panels hold the dequantised weights.
+struct PackQ4_1 {
+    static __m256 load8(const uint8_t* row, int64_t k)
+    {
+        const auto* b = reinterpret_cast<const BlockQ4_1*>(row) + k / 32;
+        const __m256 q = _mm256_cvtepi32_ps(nibbles8(b->qs, int(k & 31)));
+        return _mm256_add_ps(_mm256_mul_ps(q, _mm256_set1_ps(_cvtsh_ss(b->d))), _mm256_set1_ps(_cvtsh_ss(b->m)));
+    }
+};
+struct PackQ5_0 {
+    static __m256 load8(const uint8_t* row, int64_t k)
+    {
+        const auto* b = reinterpret_cast<const BlockQ5_0*>(row) + k / 32;
+        const int j = int(k & 31);
+        const __m256i q = _mm256_or_si256(nibbles8(b->qs, j), fifthBits8(b->qh, j));
+        return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, _mm256_set1_epi32(16))),
+                             _mm256_set1_ps(_cvtsh_ss(b->d)));
+    }
+};
+struct PackQ5_1 {
+    static __m256 load8(const uint8_t* row, int64_t k)
+    {
+        const auto* b = reinterpret_cast<const BlockQ5_1*>(row) + k / 32;
+        const int j = int(k & 31);
+        const __m256i q = _mm256_or_si256(nibbles8(b->qs, j), fifthBits8(b->qh, j));
+        return _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(q), _mm256_set1_ps(_cvtsh_ss(b->d))),
+                             _mm256_set1_ps(_cvtsh_ss(b->m)));
+    }
+};
+struct PackIQ4NL {
+    static __m256 load8(const uint8_t* row, int64_t k)
+    {
+        const auto* b = reinterpret_cast<const BlockIQ4_NL*>(row) + k / 32;
+        return _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b->d)),
+                             _mm256_cvtepi32_ps(lookup16(kIq4nlValues, nibbles8(b->qs, int(k & 31)))));
+    }
+};
+struct PackMXFP4 {
+    static __m256 load8(const uint8_t* row, int64_t k)
+    {
+        const auto* b = reinterpret_cast<const BlockMXFP4*>(row) + k / 32;
+        return _mm256_mul_ps(_mm256_cvtepi32_ps(lookup16(kMxfp4Values, nibbles8(b->qs, int(k & 31)))),
+                             _mm256_set1_ps(e8m0ToF32Half(b->e)));
     }
 };
 
@@ -150,6 +198,14 @@ void packPanelGeneric(DType wtype, const uint8_t* w, size_t wrb, int rows, int64
 
 void packWeights(DType wtype, const uint8_t* w, size_t wrb, int rows, int64_t kc, float* dst)
 {
+    switch (wtype) {
+    case DType::Q4_1: return packPanel<PackQ4_1>(wtype, w, wrb, rows, kc, dst);
+    case DType::Q5_0: return packPanel<PackQ5_0>(wtype, w, wrb, rows, kc, dst);
+    case DType::Q5_1: return packPanel<PackQ5_1>(wtype, w, wrb, rows, kc, dst);
+    case DType::IQ4_NL: return packPanel<PackIQ4NL>(wtype, w, wrb, rows, kc, dst);
+    case DType::MXFP4: return packPanel<PackMXFP4>(wtype, w, wrb, rows, kc, dst);
+    default: break;
+    }
     if (isQuantized(wtype) && wtype != DType::Q8_0 && wtype != DType::Q4_0)
         return packPanelGeneric(wtype, w, wrb, rows, kc, dst);
     switch (wtype) {
