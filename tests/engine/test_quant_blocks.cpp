@@ -338,8 +338,8 @@ private slots:
                 ++covered;
                 QVERIFY2(std::memcmp(scalar.data(), simd.data(), size_t(n) * 4) == 0, dtypeName(t));
             }
-        // Q4_K, Q6_K, Q4_1, Q5_0, Q5_1, IQ4_NL and MXFP4, four scale kinds each.
-        QCOMPARE(covered, 7 * 4);
+        // Q4_K, Q5_K, Q6_K, IQ4_XS, Q4_1, Q5_0, Q5_1, IQ4_NL and MXFP4, four scale kinds each.
+        QCOMPARE(covered, 9 * 4);
     }
 
     void quantizeRoundTripWithinBound()

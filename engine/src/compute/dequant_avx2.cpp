@@ -1,4 +1,4 @@
-// AVX2 dequantisation of Q4_K, Q6_K and the 32-element block types with a nibble
+// AVX2 dequantisation of Q4_K, Q5_K, Q6_K, IQ4_XS and the 32-element block types with a nibble
 // layout (Q4_1, Q5_0, Q5_1, IQ4_NL, MXFP4), bit-identical to dequantizeRow (ggml's
 // dequantize_row_*): each weight is the same f32 roundings in the same order, e.g.
 // Q4_K (d * sc) * q - dmin * m, Q4_1 q * d + m. This file is compiled with
@@ -52,6 +52,48 @@ void q4KRow(const BlockQ4_K* x, float* y, int64_t nb)
                 _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, lo), m1));
                 _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, hi), m2));
             }
+        }
+    }
+}
+
+// Q5_K: Q4_K's expression with the fifth bit of element l of sub-block j = bit j of qh[l].
+void q5KRow(const BlockQ5_K* x, float* y, int64_t nb)
+{
+    const __m256i low4 = _mm256_set1_epi32(0xF), one = _mm256_set1_epi32(1);
+    for (int64_t i = 0; i < nb; ++i) {
+        const float d = _cvtsh_ss(x[i].d), dmin = _cvtsh_ss(x[i].dmin);
+        const uint8_t* q = x[i].qs;
+        for (int is = 0; is < 8; is += 2, q += 32, y += 64) {
+            int sc, m;
+            scaleMinK4(is, x[i].scales, sc, m);
+            const __m256 d1 = _mm256_set1_ps(d * float(sc)), m1 = _mm256_set1_ps(dmin * float(m));
+            scaleMinK4(is + 1, x[i].scales, sc, m);
+            const __m256 d2 = _mm256_set1_ps(d * float(sc)), m2 = _mm256_set1_ps(dmin * float(m));
+            for (int l = 0; l < 32; l += 8) {
+                const __m256i v = bytes8(q + l), h = bytes8(x[i].qh + l);
+                const __m256i hLo = _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, is), one), 4);
+                const __m256i hHi = _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, is + 1), one), 4);
+                const __m256 lo = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_and_si256(v, low4), hLo));
+                const __m256 hi = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_srli_epi32(v, 4), hHi));
+                _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, lo), m1));
+                _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, hi), m2));
+            }
+        }
+    }
+}
+
+// IQ4_XS: dl = d * (ls - 32) per 32, then dl * table[q].
+void iq4XSRow(const BlockIQ4_XS* x, float* y, int64_t nb)
+{
+    for (int64_t i = 0; i < nb; ++i) {
+        const float d = _cvtsh_ss(x[i].d);
+        for (int ib = 0; ib < kQK_K / 32; ++ib, y += 32) {
+            const int ls = ((x[i].scalesL[ib / 2] >> 4 * (ib % 2)) & 0xF) | (((x[i].scalesH >> 2 * ib) & 3) << 4);
+            const __m256 dl = _mm256_set1_ps(d * float(ls - 32));
+            const uint8_t* qs = x[i].qs + 16 * ib;
+            for (int g = 0; g < 4; ++g)
+                _mm256_storeu_ps(y + 8 * g,
+                                 _mm256_mul_ps(dl, _mm256_cvtepi32_ps(lookup16(kIq4nlValues, nibbles8(qs, 8 * g)))));
         }
     }
 }
@@ -146,6 +188,14 @@ bool dequantizeRowSimd(CpuSimd simd, DType wtype, const void* src, float* dst, i
         }
         if (wtype == DType::Q6_K) {
             q6KRow(static_cast<const BlockQ6_K*>(src), dst, k / kQK_K);
+            return true;
+        }
+        if (wtype == DType::Q5_K) {
+            q5KRow(static_cast<const BlockQ5_K*>(src), dst, k / kQK_K);
+            return true;
+        }
+        if (wtype == DType::IQ4_XS) {
+            iq4XSRow(static_cast<const BlockIQ4_XS*>(src), dst, k / kQK_K);
             return true;
         }
         if (wtype == DType::Q4_1 || wtype == DType::Q5_0 || wtype == DType::Q5_1 || wtype == DType::IQ4_NL ||
