@@ -362,12 +362,17 @@ quint64 EngineController::runProfile(const std::vector<moe::ProfilePrompt>& prom
     m_profilingJob = job;
     setBusy();
     Worker* w = m_worker;
+    // A profiling run is not part of the conversation: its steps must not land in the
+    // live views (Experts totals, Interconnect, the model bar's speed). The live buffer
+    // leaves the bus for the run, on the worker, so no step of it can slip in between.
     QMetaObject::invokeMethod(
         w,
-        [this, w, job, flag, prompts, profileOptions = options] {
+        [this, w, job, flag, prompts, profileOptions = options, live = m_telemetry] {
             moe::ProfileOptions options = profileOptions;
             ProfileRunPtr run;
             QString error;
+            if (w->engine && live)
+                w->engine->telemetry().unsubscribe(live);
             try {
                 if (!w->engine)
                     throw moe::Error(moe::ErrorCode::InvalidArgument, "", "model", "no model is loaded");
@@ -385,6 +390,8 @@ quint64 EngineController::runProfile(const std::vector<moe::ProfilePrompt>& prom
             } catch (const std::exception& e) {
                 error = errorText(e);
             }
+            if (w->engine && live)
+                w->engine->telemetry().resubscribe(live);
             QMetaObject::invokeMethod(
                 this,
                 [this, job, run, error] {

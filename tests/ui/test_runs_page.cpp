@@ -499,6 +499,7 @@ void TestRunsPage::profilingRunOnTinyModelIsSavedAndListed()
 
     QSignalSpy progress(&engine, &moeui::EngineController::profileProgress);
     QSignalSpy saved(&page, &moeui::RunsPage::runSaved);
+    QSignalSpy live(&engine, &moeui::EngineController::telemetryUpdated);
     page.setMaxTokensPerPrompt(4);
     page.newRunButton()->click();
     QVERIFY(page.isProfiling());
@@ -507,6 +508,16 @@ void TestRunsPage::profilingRunOnTinyModelIsSavedAndListed()
     QCOMPARE(failed.count(), 0);
     QVERIFY(!page.isProfiling());
     QVERIFY(progress.count() > 0);
+    // The run's steps stay out of the live views (Experts totals, model bar): none
+    // reaches them, even after the drain timer has had time to run...
+    QTest::qWait(200);
+    QCOMPARE(live.count(), 0);
+    // ...and a chat turn afterwards still does.
+    moe::SamplingParams greedy;
+    greedy.temperature = 0;
+    greedy.maxTokens = 3;
+    engine.generate({moe::ChatMessage{"user", "hello"}}, greedy);
+    QTRY_VERIFY_WITH_TIMEOUT(live.count() > 0, 30000);
     const qint64 id = saved.at(0).at(0).toLongLong();
     QVERIFY(waitFor(store, [&] { return page.runListModel()->rowOfId(id) >= 0; }));
     QCOMPARE(page.selectedRunIds(), QList<qint64>{id});

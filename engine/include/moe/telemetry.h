@@ -95,6 +95,8 @@ class TelemetryBus {
 public:
     std::shared_ptr<TelemetryBuffer> subscribe(size_t capacity = 256);
     void unsubscribe(const std::shared_ptr<TelemetryBuffer>& buffer);
+    // Puts an unsubscribed buffer back (a view that paused itself keeps its buffer).
+    void resubscribe(const std::shared_ptr<TelemetryBuffer>& buffer);
     void publish(const StepTelemetryPtr& s);
     bool hasSubscribers() const;
 

@@ -105,6 +105,13 @@ void TelemetryBus::unsubscribe(const std::shared_ptr<TelemetryBuffer>& buffer)
     m_buffers.erase(std::remove(m_buffers.begin(), m_buffers.end(), buffer), m_buffers.end());
 }
 
+void TelemetryBus::resubscribe(const std::shared_ptr<TelemetryBuffer>& buffer)
+{
+    std::lock_guard lock(m_mutex);
+    if (std::find(m_buffers.begin(), m_buffers.end(), buffer) == m_buffers.end())
+        m_buffers.push_back(buffer);
+}
+
 void TelemetryBus::publish(const StepTelemetryPtr& s)
 {
     std::lock_guard lock(m_mutex);
