@@ -247,22 +247,7 @@ std::vector<double> termMagnitudes(DType t, const void* row, int64_t nb)
                 m[size_t(i * kQK_K + e)] = std::fabs(d * (b.scales[sb] & 0xF) * q) + std::fabs(dmin * (b.scales[sb] >> 4));
             }
         } else if (t == DType::Q4_K) {
-            const auto& b = static_cast<const BlockQ4_K*>(row)[i];
-            const double d = f16ToF32(b.d), dmin = f16ToF32(b.dmin);
-            for (int j = 0; j < 8; ++j) {
-                int sc, mn;
-                if (j < 4) {
-                    sc = b.scales[j] & 63;
-                    mn = b.scales[j + 4] & 63;
-                } else {
-                    sc = (b.scales[j + 4] & 0xF) | ((b.scales[j - 4] >> 6) << 4);
-                    mn = (b.scales[j + 4] >> 4) | ((b.scales[j] >> 6) << 4);
-                }
-                for (int l = 0; l < 32; ++l) {
-                    const int q = (b.qs[32 * (j / 2) + l] >> (4 * (j & 1))) & 0xF;
-                    m[size_t(i * kQK_K + 32 * j + l)] = std::fabs(d * sc * q) + std::fabs(dmin * mn);
-                }
-            }
+            q45Magnitudes(static_cast<const BlockQ4_K*>(row)[i], m.data() + i * kQK_K);
         } else {
             // Q3_K, Q6_K, IQ4_XS: one term per weight (|d sc q|, |d (ls - 32) kv[q]|),
             // exact up to dequantizeRow's rounding; nothing cancels.

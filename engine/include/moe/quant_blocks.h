@@ -96,6 +96,20 @@ inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22,
 // is halved to match (ggml_e8m0_to_fp32_half).
 inline constexpr int8_t kMxfp4Values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
 
+// ggml-quants.c get_scale_min_k4: 6-bit scale d and min m of sub-block j (0..7) of a
+// Q4_K / Q5_K block. Sub-blocks 0..3 keep theirs in the low 6 bits of bytes 0..3 / 4..7;
+// 4..7 split a nibble in bytes 8..11 and the two leftover top bits of bytes 0..7.
+inline void scaleMinK4(int j, const uint8_t* q, int& d, int& m)
+{
+    if (j < 4) {
+        d = q[j] & 63;
+        m = q[j + 4] & 63;
+    } else {
+        d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
 // ggml-impl.h ggml_e8m0_to_fp32_half: 2^(e - 128), i.e. half the E8M0 scale, because
 // kMxfp4Values are twice the E2M1 values. e < 2 gives f32 subnormals.
 inline float e8m0ToF32Half(uint8_t e)

@@ -10,6 +10,7 @@
 #include "moe/quant_blocks.h"
 
 #include <cstring>
+#include <type_traits>
 
 namespace moe::kern {
 
@@ -21,44 +22,13 @@ namespace {
 // Eight consecutive bytes as eight i32 lanes.
 inline __m256i bytes8(const uint8_t* p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))); }
 
-// Same unpacking as get_scale_min_k4 (quant/block_dequantize.cpp).
-inline void scaleMinK4(int j, const uint8_t* q, int& d, int& m)
-{
-    if (j < 4) {
-        d = q[j] & 63;
-        m = q[j + 4] & 63;
-    } else {
-        d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
 
-void q4KRow(const BlockQ4_K* x, float* y, int64_t nb)
+// Q4_K and Q5_K: (d * sc) * q - dmin * m per 32-element sub-block; Q5_K's q has a fifth
+// bit, bit j of qh[l] for element l of sub-block j.
+template <class Block>
+void q45KRow(const Block* x, float* y, int64_t nb)
 {
-    const __m256i low4 = _mm256_set1_epi32(0xF);
-    for (int64_t i = 0; i < nb; ++i) {
-        const float d = _cvtsh_ss(x[i].d), dmin = _cvtsh_ss(x[i].dmin);
-        const uint8_t* q = x[i].qs;
-        for (int is = 0; is < 8; is += 2, q += 32, y += 64) {
-            int sc, m;
-            scaleMinK4(is, x[i].scales, sc, m);
-            const __m256 d1 = _mm256_set1_ps(d * float(sc)), m1 = _mm256_set1_ps(dmin * float(m));
-            scaleMinK4(is + 1, x[i].scales, sc, m);
-            const __m256 d2 = _mm256_set1_ps(d * float(sc)), m2 = _mm256_set1_ps(dmin * float(m));
-            for (int l = 0; l < 32; l += 8) {
-                const __m256i v = bytes8(q + l);
-                const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(v, low4));
-                const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(v, 4));
-                _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, lo), m1));
-                _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, hi), m2));
-            }
-        }
-    }
-}
-
-// Q5_K: Q4_K's expression with the fifth bit of element l of sub-block j = bit j of qh[l].
-void q5KRow(const BlockQ5_K* x, float* y, int64_t nb)
-{
+    constexpr bool kFifthBit = std::is_same_v<Block, BlockQ5_K>;
     const __m256i low4 = _mm256_set1_epi32(0xF), one = _mm256_set1_epi32(1);
     for (int64_t i = 0; i < nb; ++i) {
         const float d = _cvtsh_ss(x[i].d), dmin = _cvtsh_ss(x[i].dmin);
@@ -70,13 +40,15 @@ void q5KRow(const BlockQ5_K* x, float* y, int64_t nb)
             scaleMinK4(is + 1, x[i].scales, sc, m);
             const __m256 d2 = _mm256_set1_ps(d * float(sc)), m2 = _mm256_set1_ps(dmin * float(m));
             for (int l = 0; l < 32; l += 8) {
-                const __m256i v = bytes8(q + l), h = bytes8(x[i].qh + l);
-                const __m256i hLo = _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, is), one), 4);
-                const __m256i hHi = _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, is + 1), one), 4);
-                const __m256 lo = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_and_si256(v, low4), hLo));
-                const __m256 hi = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_srli_epi32(v, 4), hHi));
-                _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, lo), m1));
-                _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, hi), m2));
+                const __m256i v = bytes8(q + l);
+                __m256i lo = _mm256_and_si256(v, low4), hi = _mm256_srli_epi32(v, 4);
+                if constexpr (kFifthBit) {
+                    const __m256i h = bytes8(x[i].qh + l);
+                    lo = _mm256_add_epi32(lo, _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, is), one), 4));
+                    hi = _mm256_add_epi32(hi, _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, is + 1), one), 4));
+                }
+                _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, _mm256_cvtepi32_ps(lo)), m1));
+                _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, _mm256_cvtepi32_ps(hi)), m2));
             }
         }
     }
@@ -183,7 +155,7 @@ bool dequantizeRowSimd(CpuSimd simd, DType wtype, const void* src, float* dst, i
 #if MOE_HAVE_AVX2_PATH
     if (simd == CpuSimd::Avx2) {
         if (wtype == DType::Q4_K) {
-            q4KRow(static_cast<const BlockQ4_K*>(src), dst, k / kQK_K);
+            q45KRow(static_cast<const BlockQ4_K*>(src), dst, k / kQK_K);
             return true;
         }
         if (wtype == DType::Q6_K) {
@@ -191,7 +163,7 @@ bool dequantizeRowSimd(CpuSimd simd, DType wtype, const void* src, float* dst, i
             return true;
         }
         if (wtype == DType::Q5_K) {
-            q5KRow(static_cast<const BlockQ5_K*>(src), dst, k / kQK_K);
+            q45KRow(static_cast<const BlockQ5_K*>(src), dst, k / kQK_K);
             return true;
         }
         if (wtype == DType::IQ4_XS) {

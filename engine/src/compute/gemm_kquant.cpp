@@ -26,17 +26,6 @@ namespace {
 
 // ---- scalar path ----
 
-// Same unpacking as get_scale_min_k4 (quant/block_dequantize.cpp).
-inline void scaleMinK4(int j, const uint8_t* q, int& d, int& m)
-{
-    if (j < 4) {
-        d = q[j] & 63;
-        m = q[j + 4] & 63;
-    } else {
-        d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
 
 // Q4_K and Q5_K share the layout of scales, mins and low nibbles; qh is Q5_K's fifth
 // bit (null for Q4_K).

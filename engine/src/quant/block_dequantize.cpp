@@ -13,20 +13,6 @@ namespace moe::quant {
 
 namespace {
 
-// ggml-quants.c get_scale_min_k4: 6-bit scale and min of sub-block j of Q4_K / Q5_K.
-// Sub-blocks 0..3 keep theirs in the low 6 bits of bytes 0..3 / 4..7; 4..7 split a
-// nibble in bytes 8..11 and the two leftover top bits of bytes 0..7.
-void scaleMinK4(int j, const uint8_t* q, uint8_t& d, uint8_t& m)
-{
-    if (j < 4) {
-        d = q[j] & 63;
-        m = q[j + 4] & 63;
-    } else {
-        d = uint8_t((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-        m = uint8_t((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
-    }
-}
-
 void q4_1(const BlockQ4_1* x, float* y, size_t nb)
 {
     for (size_t i = 0; i < nb; ++i) {
@@ -130,7 +116,7 @@ void q4_K(const BlockQ4_K* x, float* y, size_t nb)
         const float d = f16ToF32(x[i].d), dmin = f16ToF32(x[i].dmin);
         const uint8_t* q = x[i].qs;
         for (int is = 0; is < 8; is += 2) {
-            uint8_t sc, m;
+            int sc, m;
             scaleMinK4(is, x[i].scales, sc, m);
             const float d1 = d * float(sc), m1 = dmin * float(m);
             scaleMinK4(is + 1, x[i].scales, sc, m);
@@ -152,7 +138,7 @@ void q5_K(const BlockQ5_K* x, float* y, size_t nb)
         const uint8_t* qh = x[i].qh;
         uint8_t u1 = 1, u2 = 2;
         for (int is = 0; is < 8; is += 2) {
-            uint8_t sc, m;
+            int sc, m;
             scaleMinK4(is, x[i].scales, sc, m);
             const float d1 = d * float(sc), m1 = dmin * float(m);
             scaleMinK4(is + 1, x[i].scales, sc, m);
