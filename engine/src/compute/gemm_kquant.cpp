@@ -197,8 +197,32 @@ inline float hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-// Low 128 bits: 8 x i16 of sc; high: 8 x i16 of sc2 (one scale per 16 elements).
-inline __m256i scalePair(int lo, int hi) { return _mm256_set_m128i(_mm_set1_epi16(int16_t(hi)), _mm_set1_epi16(int16_t(lo))); }
+// Scales as 16-bit lanes, picked with in-lane byte shuffles whose masks are constants
+// once the loops over sub-blocks are unrolled (a broadcast of a scalar per sub-block
+// cost three instructions on the critical path of these compute-bound dots).
+// The byte-shuffle mask that copies 16-bit lane lo (0..7) of the low 128 bits into all
+// of them and lane hi of the high 128 bits into all of those.
+inline __m256i lanePairMask(int lo, int hi)
+{
+    return _mm256_set_m128i(_mm_set1_epi16(int16_t(0x0100 * (2 * hi + 1) + 2 * hi)),
+                            _mm_set1_epi16(int16_t(0x0100 * (2 * lo + 1) + 2 * lo)));
+}
+// 8 x i16 in both 128-bit halves.
+inline __m256i bothHalves(__m128i v) { return _mm256_set_m128i(v, v); }
+// 16 scales (int8) as 16-bit lanes: .first holds scales 0..7 in both halves, .second 8..15.
+struct Scales16 {
+    __m256i lo, hi;
+};
+inline Scales16 scales16(const int8_t* sc)
+{
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc));
+    return {bothHalves(_mm_cvtepi8_epi16(v)), bothHalves(_mm_cvtepi8_epi16(_mm_unpackhi_epi64(v, v)))};
+}
+// Scale sb (0..15) for the low 16 elements and sb + 1 for the high 16 (sb even).
+inline __m256i scalePair(const Scales16& s, int sb)
+{
+    return _mm256_shuffle_epi8(sb < 8 ? s.lo : s.hi, lanePairMask(sb % 8, sb % 8 + 1));
+}
 
 template <class Block>
 float dotQ4Q5KAvx2(const Block* w, const BlockQ8_K* a, int64_t nb)
@@ -207,9 +231,10 @@ float dotQ4Q5KAvx2(const Block* w, const BlockQ8_K* a, int64_t nb)
     constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
     const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
-    float accMins = 0.f;
+    __m128 accMins = _mm_setzero_ps();
     for (int64_t i = 0; i < nb; ++i) {
-        // 8 scales then 8 mins as bytes (ggml's utmp unpacking of get_scale_min_k4).
+        // 8 scales then 8 mins as bytes (ggml's utmp unpacking of get_scale_min_k4),
+        // widened to 16 x i16: lanes 0..7 scales, 8..15 mins.
         uint32_t utmp[4];
         std::memcpy(utmp, w[i].scales, 12);
         utmp[3] = ((utmp[2] >> 4) & kmask2) | (((utmp[1] >> 6) & kmask3) << 4);
@@ -217,23 +242,27 @@ float dotQ4Q5KAvx2(const Block* w, const BlockQ8_K* a, int64_t nb)
         utmp[1] = (utmp[2] & kmask2) | (((utmp[0] >> 6) & kmask3) << 4);
         utmp[2] = uaux;
         utmp[0] &= kmask1;
-        uint8_t sm[16];
-        std::memcpy(sm, utmp, 16);
+        const __m256i scalesMins =
+            _mm256_cvtepu8_epi16(_mm_set_epi32(int(utmp[3]), int(utmp[2]), int(utmp[1]), int(utmp[0])));
 
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 8)));
-        const __m128i bsLo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[i].bsums));
-        const __m128i bsHi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[i].bsums + 8));
-        const __m128i prodMins = _mm_madd_epi16(mins, _mm_hadd_epi16(bsLo, bsHi)); // 4 x i32
-        __m128i pm = _mm_add_epi32(prodMins, _mm_shuffle_epi32(prodMins, _MM_SHUFFLE(1, 0, 3, 2)));
-        pm = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, _MM_SHUFFLE(2, 3, 0, 1)));
-        const int32_t sumMins = _mm_cvtsi128_si32(pm);
+        // sum_j m_j * bsum32_j as 4 x i32, scaled by d8 * dmin in float lanes.
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].bsums));
+        const __m128i bsum32 =
+            _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1)); // 8 x i16
+        const __m128i prodMins = _mm_madd_epi16(_mm256_extracti128_si256(scalesMins, 1), bsum32);
+        const float d8 = a[i].d;
+        accMins = _mm_fmadd_ps(_mm_set1_ps(d8 * _cvtsh_ss(w[i].dmin)), _mm_cvtepi32_ps(prodMins), accMins);
 
+        const __m128i sc128 = _mm256_castsi256_si128(scalesMins);
+        const __m256i scales = bothHalves(sc128);
         __m256i sumi = _mm256_setzero_si256();
         const uint8_t* q = w[i].qs;
         const int8_t* x = a[i].qs;
         __m256i highBits = _mm256_setzero_si256();
         if constexpr (kFifthBit)
             highBits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qh));
+        // Unrolled, the shuffle masks are constants.
+#pragma GCC unroll 4
         for (int p = 0; p < 4; ++p, q += 32, x += 64) {
             const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
             __m256i lo = _mm256_and_si256(bits, low4);
@@ -248,16 +277,17 @@ float dotQ4Q5KAvx2(const Block* w, const BlockQ8_K* a, int64_t nb)
             const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
             const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
             // |pair| <= 2 * 31 * 128: no saturation.
-            const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_set1_epi16(int16_t(sm[2 * p])));
-            const __m256i ph =
-                _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh), _mm256_set1_epi16(int16_t(sm[2 * p + 1])));
+            const __m256i pl =
+                _mm256_madd_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_shuffle_epi8(scales, lanePairMask(2 * p, 2 * p)));
+            const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh),
+                                                 _mm256_shuffle_epi8(scales, lanePairMask(2 * p + 1, 2 * p + 1)));
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
         }
-        const float d8 = a[i].d;
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d8 * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-        accMins += d8 * _cvtsh_ss(w[i].dmin) * float(sumMins);
     }
-    return hsum8(acc) - accMins;
+    __m128 m = _mm_add_ps(accMins, _mm_movehl_ps(accMins, accMins));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return hsum8(acc) - _mm_cvtss_f32(m);
 }
 
 float dotQ6KAvx2(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb)
@@ -270,10 +300,11 @@ float dotQ6KAvx2(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb)
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
         const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].bsums));
         __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5));
+        const Scales16 scs{bothHalves(_mm256_castsi256_si128(sc16)), bothHalves(_mm256_extracti128_si256(sc16, 1))};
+#pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
             const uint8_t* ql = w[i].ql + 64 * h;
             const int8_t* x = a[i].qs + 128 * h;
-            const int8_t* s = sc + 8 * h;
             const __m256i bits1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
             const __m256i bits2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
             const __m256i bitsH = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qh + 32 * h));
@@ -288,7 +319,7 @@ float dotQ6KAvx2(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb)
             // q in 0..63, |pair| <= 2 * 63 * 128: no saturation.
             auto part = [&](__m256i qv, int c) {
                 const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * c));
-                return _mm256_madd_epi16(_mm256_maddubs_epi16(qv, xv), scalePair(s[2 * c], s[2 * c + 1]));
+                return _mm256_madd_epi16(_mm256_maddubs_epi16(qv, xv), scalePair(scs, 8 * h + 2 * c));
             };
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_add_epi32(part(q0, 0), part(q1, 1)),
                                                            _mm256_add_epi32(part(q2, 2), part(q3, 3))));
@@ -305,7 +336,20 @@ float dotIQ4XSAvx2(const BlockIQ4_XS* w, const BlockQ8_K* a, int64_t nb)
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < nb; ++i) {
+        // The 8 scales (iq4xsScale) as 16-bit lanes in both halves: low 4 bits from
+        // scalesL's nibbles in order, high 2 from scalesH bits 2 ib.
+        uint32_t lowBytes;
+        std::memcpy(&lowBytes, w[i].scalesL, 4);
+        const __m128i l = _mm_cvtsi32_si128(int(lowBytes));
+        const __m128i lowNibbles = _mm_and_si128(_mm_unpacklo_epi8(l, _mm_srli_epi16(l, 4)), _mm_set1_epi8(0x0F));
+        const __m256i highBits = _mm256_and_si256(
+            _mm256_srlv_epi32(_mm256_set1_epi32(w[i].scalesH), _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+            _mm256_set1_epi32(3));
+        const __m128i high16 = _mm_packus_epi32(_mm256_castsi256_si128(highBits), _mm256_extracti128_si256(highBits, 1));
+        const __m256i scales = bothHalves(_mm_sub_epi16(
+            _mm_or_si128(_mm_cvtepu8_epi16(lowNibbles), _mm_slli_epi16(high16, 4)), _mm_set1_epi16(32)));
         __m256i sumi = _mm256_setzero_si256();
+#pragma GCC unroll 8
         for (int ib = 0; ib < kQK_K / 32; ++ib) {
             const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[i].qs + 16 * ib));
             const __m256i idx = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low4);
@@ -315,7 +359,7 @@ float dotIQ4XSAvx2(const BlockIQ4_XS* w, const BlockQ8_K* a, int64_t nb)
             // unsigned) times w carrying x's sign (|w| <= 127); pairs <= 2 * 128 * 127.
             const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(xv, xv), _mm256_sign_epi8(wv, xv));
             sumi = _mm256_add_epi32(sumi,
-                                    _mm256_madd_epi16(pairs, _mm256_set1_epi16(int16_t(iq4xsScale(w[i], ib)))));
+                                    _mm256_madd_epi16(pairs, _mm256_shuffle_epi8(scales, lanePairMask(ib, ib))));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
@@ -327,28 +371,55 @@ inline __m256i plane2(__m256i q, int p) { return _mm256_and_si256(_mm256_srli_ep
 
 float dotQ2KAvx2(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb)
 {
-    __m256 acc = _mm256_setzero_ps();
-    float accMins = 0.f;
+    __m256 acc = _mm256_setzero_ps(), accMins = _mm256_setzero_ps();
     for (int64_t i = 0; i < nb; ++i) {
-        int32_t minSum = 0;
-        for (int sb = 0; sb < 16; ++sb)
-            minSum += (w[i].scales[sb] >> 4) * int32_t(a[i].bsums[sb]);
+        // Low nibbles: scales, high nibbles: mins (both 0..15).
+        const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[i].scales));
+        const __m128i low4 = _mm_set1_epi8(0x0F);
+        const __m128i mins = _mm_and_si128(_mm_srli_epi16(raw, 4), low4);
+        const __m256i prodMins = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins),
+                                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].bsums)));
+        alignas(16) int8_t scaleBytes[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(scaleBytes), _mm_and_si128(raw, low4));
+        const Scales16 scs = scales16(scaleBytes);
         __m256i sumi = _mm256_setzero_si256();
+#pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
             const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qs + 32 * h));
+#pragma GCC unroll 4
             for (int p = 0; p < 4; ++p) {
                 const int sb = 8 * h + 2 * p;
                 const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs + 128 * h + 32 * p));
                 // q in 0..3 unsigned: |pair| <= 2 * 3 * 128.
                 const __m256i pairs = _mm256_maddubs_epi16(plane2(q, p), xv);
-                sumi = _mm256_add_epi32(
-                    sumi, _mm256_madd_epi16(pairs, scalePair(w[i].scales[sb] & 0xF, w[i].scales[sb + 1] & 0xF)));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(pairs, scalePair(scs, sb)));
             }
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-        accMins += a[i].d * _cvtsh_ss(w[i].dmin) * float(minSum);
+        accMins = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].dmin)), _mm256_cvtepi32_ps(prodMins), accMins);
     }
-    return hsum8(acc) - accMins;
+    return hsum8(acc) - hsum8(accMins);
+}
+
+// q3kScales with vector ops: scale j's low 4 bits are nibble (j / 8) of byte j % 8, its
+// high 2 bits bits 2 (j / 4) of byte 8 + j % 4.
+inline Scales16 q3kScales16(const BlockQ3_K& b)
+{
+    uint64_t lowBytes;
+    uint32_t highBytes;
+    std::memcpy(&lowBytes, b.scales, 8);
+    std::memcpy(&highBytes, b.scales + 8, 4);
+    const __m128i l = _mm_cvtsi64_si128(int64_t(lowBytes));
+    const __m128i low = _mm_and_si128(_mm_unpacklo_epi64(l, _mm_srli_epi16(l, 4)), _mm_set1_epi8(0x0F));
+    // Byte j of hb is byte 8 + j % 4; 32-bit lane j / 4 takes it shifted right by 2 (j / 4)
+    // (a 16-bit shift by < 8 leaves each byte's own low bits in place).
+    const __m128i hb = _mm_set1_epi32(int(highBytes));
+    __m128i h = _mm_blend_epi16(hb, _mm_srli_epi16(hb, 2), 0x0C);
+    h = _mm_blend_epi16(h, _mm_srli_epi16(hb, 4), 0x30);
+    h = _mm_blend_epi16(h, _mm_srli_epi16(hb, 6), 0xC0);
+    const __m128i high = _mm_and_si128(h, _mm_set1_epi8(3));
+    const __m128i sc = _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
+    return {bothHalves(_mm_cvtepi8_epi16(sc)), bothHalves(_mm_cvtepi8_epi16(_mm_unpackhi_epi64(sc, sc)))};
 }
 
 float dotQ3KAvx2(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb)
@@ -356,12 +427,13 @@ float dotQ3KAvx2(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb)
     __m256 acc = _mm256_setzero_ps();
     const __m256i four = _mm256_set1_epi8(4);
     for (int64_t i = 0; i < nb; ++i) {
-        int8_t scales[16];
-        q3kScales(w[i], scales);
+        const Scales16 scs = q3kScales16(w[i]);
         const __m256i hmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].hmask));
         __m256i sumi = _mm256_setzero_si256();
+#pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
             const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i].qs + 32 * h));
+#pragma GCC unroll 4
             for (int p = 0; p < 4; ++p) {
                 const int sb = 8 * h + 2 * p;
                 const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs + 128 * h + 32 * p));
@@ -371,7 +443,7 @@ float dotQ3KAvx2(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb)
                 const __m256i clear = _mm256_cmpeq_epi8(_mm256_and_si256(hmask, bit), _mm256_setzero_si256());
                 const __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(plane2(q, p), xv),
                                                        _mm256_maddubs_epi16(_mm256_and_si256(clear, four), xv));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(pairs, scalePair(scales[sb], scales[sb + 1])));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(pairs, scalePair(scs, sb)));
             }
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * _cvtsh_ss(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
