@@ -5,6 +5,7 @@
 #include "elementwise.cuh"
 #include "embedding.cuh"
 #include "gemv.cuh"
+#include "moe_gemv.cuh"
 #include "moe_permute.cuh"
 #include "rms_norm.cuh"
 #include "rope.cuh"
@@ -13,6 +14,7 @@
 #include "moe/error.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace moe::cuda {
@@ -87,6 +89,11 @@ CudaBackend::~CudaBackend()
         cudaFree(s->data);
     for (PinnedScratch* s : {&m_hostTokens, &m_hostIds, &m_hostWeights, &m_hostTokenOfSlot, &m_hostSlotOf, &m_upload})
         cudaFreeHost(s->data);
+    for (std::vector<PinnedScratch>* v : {&m_slotIds, &m_slotWeights})
+        for (PinnedScratch& s : *v)
+            cudaFreeHost(s.data);
+    for (auto& [key, table] : m_expertTables)
+        cudaFree(table.device);
     cublasDestroy(m_cublas);
     cudaEventDestroy(m_pinnedFree);
     cudaStreamDestroy(m_stream);
@@ -463,14 +470,78 @@ RoutingView CudaBackend::routeTopK(const DeviceTensor& logits, const RouterParam
     launchRouteTopK(static_cast<const float*>(logits.data), n, e, launch, static_cast<int32_t*>(m_routeIds.data),
                     static_cast<float*>(m_routeWeights.data), m_stream);
     MOE_CUDA_LAUNCHED("routeTopK");
-    // Telemetry and the expert grouping need the choices on the host.
+    m_routeTokens = n;
+    m_routeTopK = k;
+    if (p.hostCopy == RoutingHostCopy::Never)
+        return RoutingView{nullptr, nullptr, n, k};
+    if (p.hostCopy == RoutingHostCopy::AfterSync) {
+        // Into this slot's own pinned pair; the copy lands by the next synchronize().
+        if (p.slot < 0)
+            badArgument("routeTopK", "negative routing slot");
+        if (m_slotIds.size() <= size_t(p.slot)) {
+            m_slotIds.resize(size_t(p.slot) + 1);
+            m_slotWeights.resize(size_t(p.slot) + 1);
+        }
+        PinnedScratch& ids = m_slotIds[size_t(p.slot)];
+        PinnedScratch& weights = m_slotWeights[size_t(p.slot)];
+        const size_t bytes = std::max(assignments, m_hostIds.bytes / 4) * 4; // at least what reserve() sized
+        if (ids.bytes < bytes || weights.bytes < bytes)
+            MOE_CUDA(cudaStreamSynchronize(m_stream)); // a copy into the old buffers may be in flight
+        ensure(ids, bytes, "routeTopK");
+        ensure(weights, bytes, "routeTopK");
+        MOE_CUDA(cudaMemcpyAsync(ids.data, m_routeIds.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
+        MOE_CUDA(cudaMemcpyAsync(weights.data, m_routeWeights.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
+        return RoutingView{static_cast<const int32_t*>(ids.data), static_cast<const float*>(weights.data), n, k};
+    }
+    // The caller reads the choices now.
     waitForPinned();
     MOE_CUDA(cudaMemcpyAsync(m_hostIds.data, m_routeIds.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
     MOE_CUDA(cudaMemcpyAsync(m_hostWeights.data, m_routeWeights.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
     MOE_CUDA(cudaStreamSynchronize(m_stream));
-    m_routeTokens = n;
-    m_routeTopK = k;
     return RoutingView{static_cast<const int32_t*>(m_hostIds.data), static_cast<const float*>(m_hostWeights.data), n, k};
+}
+
+const CudaBackend::ExpertTable& CudaBackend::expertTable(const std::vector<ExpertWeights>& experts)
+{
+    ExpertTable& t = m_expertTables[static_cast<const void*>(&experts)];
+    const size_t count = experts.size();
+    auto signature = [](const ExpertWeights& w) {
+        return std::array<int64_t, 5>{int64_t(w.gate.dtype), int64_t(w.up.dtype), int64_t(w.down.dtype), w.gate.rows(),
+                                      w.down.cols()};
+    };
+    bool same = t.host.size() == 3 * count && t.signatures.size() == count;
+    for (size_t e = 0; same && e < count; ++e)
+        same = t.host[e] == experts[e].gate.data && t.host[count + e] == experts[e].up.data &&
+               t.host[2 * count + e] == experts[e].down.data && t.signatures[e] == signature(experts[e]);
+    if (same)
+        return t;
+    // First use of this layer (or its weights changed): rebuild and upload.
+    t.host.assign(3 * count, nullptr);
+    t.signatures.resize(count);
+    t.usable = count > 0;
+    t.width = count > 0 ? experts[0].gate.rows() : 0;
+    const DType gateUp = count > 0 ? experts[0].gate.dtype : DType::F32;
+    const DType down = count > 0 ? experts[0].down.dtype : DType::F32;
+    for (size_t e = 0; e < count; ++e) {
+        const ExpertWeights& w = experts[e];
+        t.host[e] = w.gate.data;
+        t.host[count + e] = w.up.data;
+        t.host[2 * count + e] = w.down.data;
+        t.signatures[e] = signature(w);
+        t.usable = t.usable && w.gate.dtype == gateUp && w.up.dtype == gateUp && w.down.dtype == down &&
+                   w.gate.rows() == t.width && w.up.rows() == t.width && w.down.cols() == t.width;
+    }
+    if (t.device) {
+        MOE_CUDA(cudaStreamSynchronize(m_stream)); // kernels may still read the old table
+        cudaFree(t.device);
+        t.device = nullptr;
+    }
+    t.device = deviceAlloc(std::max<size_t>(3 * count, 1) * sizeof(void*), "moeExperts");
+    // Pageable source: returns once staged, so `host` may change afterwards.
+    MOE_CUDA(cudaMemcpyAsync(t.device, t.host.data(), 3 * count * sizeof(void*), cudaMemcpyHostToDevice, m_stream));
+    const auto* table = static_cast<const void* const*>(t.device);
+    t.pointers = ExpertPointers{table, table + count, table + 2 * count, int64_t(count), int(gateUp), int(down)};
+    return t;
 }
 
 void CudaBackend::moeExperts(const MoeFfnParams& p)
@@ -485,17 +556,44 @@ void CudaBackend::moeExperts(const MoeFfnParams& p)
     // the last routeTopK, independently, as on the CPU.
     if ((!p.expertIds || !p.expertWeights) && (m_routeTokens != n || m_routeTopK != k))
         badArgument("moeExperts", "no routeTopK result for this batch");
+    if (n == 0 || experts == 0)
+        return;
     const float* gateWeights = p.expertWeights ? p.expertWeights : static_cast<const float*>(m_routeWeights.data);
-    if (p.expertIds) {
-        // Routing from elsewhere lives in device memory: bring the ids over for grouping.
-        ensure(m_hostIds, size_t(n * k) * 4, "moeExperts");
-        waitForPinned();
-        MOE_CUDA(cudaMemcpyAsync(m_hostIds.data, p.expertIds, size_t(n * k) * 4, cudaMemcpyDeviceToHost, m_stream));
-        MOE_CUDA(cudaStreamSynchronize(m_stream));
+    const int32_t* deviceIds = p.expertIds ? p.expertIds : static_cast<const int32_t*>(m_routeIds.data);
+    const int64_t ffn = (*p.experts)[0].gate.rows();
+    const size_t assignments = size_t(n * k);
+    ensure(m_moeA, assignments * size_t(ffn) * 4, "moeExperts");
+    ensure(m_moeD, assignments * size_t(hidden) * 4, "moeExperts");
+
+    const ExpertTable& table = expertTable(*p.experts);
+    if (n <= kGemvMaxTokens && table.usable && hidden % 4 == 0 && ffn % 4 == 0) {
+        launchMoeGateUp(table.pointers, deviceIds, int64_t(assignments), k, static_cast<const float*>(p.x->data), hidden,
+                        ffn, static_cast<float*>(m_moeA.data), m_stream);
+        MOE_CUDA_LAUNCHED("moeExperts (gate, up)");
+        launchMoeDown(table.pointers, deviceIds, int64_t(assignments), static_cast<const float*>(m_moeA.data), ffn,
+                      hidden, static_cast<float*>(m_moeD.data), m_stream);
+        MOE_CUDA_LAUNCHED("moeExperts (down)");
+        launchCombineExperts(static_cast<const float*>(m_moeD.data), hidden, nullptr, gateWeights, n, k,
+                             static_cast<float*>(p.out->data), m_stream);
+        MOE_CUDA_LAUNCHED("moeExperts (combine)");
+        return;
     }
+    moeExpertsGrouped(p, deviceIds, gateWeights, ffn);
+}
+
+// Larger batches: group the assignments per expert on the host, then one GEMV or
+// cuBLAS GEMM per expert over its contiguous rows.
+void CudaBackend::moeExpertsGrouped(const MoeFfnParams& p, const int32_t* deviceIds, const float* gateWeights,
+                                    int64_t ffn)
+{
+    const int64_t n = p.x->rows(), hidden = p.x->cols(), k = p.topK;
+    const int64_t experts = int64_t(p.experts->size());
+    ensure(m_hostIds, size_t(n * k) * 4, "moeExperts");
+    waitForPinned();
+    MOE_CUDA(cudaMemcpyAsync(m_hostIds.data, deviceIds, size_t(n * k) * 4, cudaMemcpyDeviceToHost, m_stream));
+    MOE_CUDA(cudaStreamSynchronize(m_stream));
     const auto* ids = static_cast<const int32_t*>(m_hostIds.data);
     const size_t assignments = size_t(n * k);
-    const int64_t ffn = experts > 0 ? (*p.experts)[0].gate.rows() : 0;
     ensure(m_moeTokenOfSlot, assignments * 4, "moeExperts");
     ensure(m_moeSlotOf, assignments * 4, "moeExperts");
     ensure(m_hostTokenOfSlot, assignments * 4, "moeExperts");

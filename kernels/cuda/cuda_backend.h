@@ -1,7 +1,9 @@
 // CudaBackend: the engine's Backend on one NVIDIA GPU. Ops are queued on one stream;
-// only download(), synchronize() and routeTopK() (whose host copy telemetry needs)
-// wait for it. Dense matmuls use our GEMV for up to kGemvMaxTokens rows and cuBLAS
-// above that; everything else is a kernel of kernels/cuda/.
+// only download(), synchronize(), routeTopK() asked for its host copy now, and the
+// routed experts of a batch above kGemvMaxTokens tokens (grouped per expert on the
+// host) wait for it. Dense matmuls use our GEMV for up to kGemvMaxTokens rows and
+// cuBLAS above that; a decode step's experts run as GEMVs that find each expert's
+// weights on the device (moe_gemv.cuh); everything else is a kernel of kernels/cuda/.
 //
 // Every device buffer the backend allocates is tracked, so a load that fails half way
 // (out of memory, cancelled) frees what it had uploaded when the backend goes away.
@@ -12,8 +14,13 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include "moe_gemv.cuh"
+
+#include <array>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace moe::cuda {
 
@@ -62,6 +69,17 @@ public:
     void moeExperts(const MoeFfnParams& p) override;
 
 private:
+    // One layer's expert weight pointers in device memory, for the decode-step kernels.
+    struct ExpertTable {
+        std::vector<const void*> host; // gate[E], up[E], down[E]: what `pointers` holds
+        std::vector<std::array<int64_t, 5>> signatures; // per expert: the 3 dtypes, width, down's columns
+        void* device = nullptr;
+        ExpertPointers pointers;
+        int64_t width = 0;
+        bool usable = false; // one type for all gate / up, one for all down, one width
+    };
+    const ExpertTable& expertTable(const std::vector<ExpertWeights>& experts);
+    void moeExpertsGrouped(const MoeFfnParams& p, const int32_t* deviceIds, const float* gateWeights, int64_t ffn);
     void* deviceAlloc(size_t bytes, const char* what);
     void deviceFree(void* p);
     void ensure(DeviceScratch& s, size_t bytes, const char* what);
@@ -87,6 +105,10 @@ private:
     DeviceScratch m_moeX, m_moeG, m_moeU, m_moeA, m_moeD; // F32 [assignments, width]
     PinnedScratch m_hostTokens, m_hostIds, m_hostWeights, m_hostTokenOfSlot, m_hostSlotOf, m_upload;
     std::vector<int64_t> m_expertOffsets; // [E + 1], reused
+    // RoutingHostCopy::AfterSync copies, one pair per slot (layer).
+    std::vector<PinnedScratch> m_slotIds, m_slotWeights;
+    // Keyed by the layer's expert list; checked against its pointers on every use.
+    std::unordered_map<const void*, ExpertTable> m_expertTables;
     int64_t m_routeTokens = 0, m_routeTopK = 0;
     uint64_t m_maxQuantizedElements = 0; // largest Q8_0 / Q4_0 weight: sizes m_weight16
 };

@@ -20,7 +20,7 @@ __global__ void combineKernel(const float* rows, int64_t cols, const int32_t* sl
     for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) {
         float sum = 0.f;
         for (int64_t s = 0; s < topK; ++s)
-            sum += weights[t * topK + s] * rows[int64_t(slotOf[t * topK + s]) * cols + i];
+            sum += weights[t * topK + s] * rows[(slotOf ? int64_t(slotOf[t * topK + s]) : t * topK + s) * cols + i];
         out[t * cols + i] += sum;
     }
 }

@@ -1,6 +1,6 @@
 // Token permutation for the grouped expert FFN and its inverse:
 //   gather:  rows[s] = x[tokenOfSlot[s]]          (slots sorted by expert)
-//   combine: out[t] += sum_s weight[t*k+s] * rows[slotOf[t*k+s]]
+//   combine: out[t] += sum_s weight[t*k+s] * rows[slotOf[t*k+s]]   (slotOf null: rows[t*k+s])
 // Combine walks each token's k slots in order, so the sum is deterministic (no atomics).
 #pragma once
 

@@ -239,15 +239,25 @@ OpCase routerCase(const std::string& label, int64_t n, int64_t experts, RouterPa
                     p->selectionBias = biasT.get();
                 }
                 auto view = std::make_shared<RoutingView>();
-                return OpRun{[&c, logits, p, biasT, view] { *view = c.backend().routeTopK(logits, *p); },
+                return OpRun{[&c, logits, p, biasT, view] {
+                                 *view = c.backend().routeTopK(logits, *p);
+                                 if (p->hostCopy == RoutingHostCopy::AfterSync)
+                                     c.backend().synchronize();
+                             },
                              [view] { return routingResult(*view); }, double(n * experts * 4), 0};
             }};
 }
 
-OpCase moeCase(DType t, int64_t n, int64_t experts, int64_t topK, int64_t hidden, int64_t ffn)
+// The routing's host copy as the engine asks for it: Now (as telemetry with an
+// observer), AfterSync (a GPU decode step with telemetry), Never (no telemetry).
+OpCase moeCase(DType t, int64_t n, int64_t experts, int64_t topK, int64_t hidden, int64_t ffn,
+               RoutingHostCopy hostCopy = RoutingHostCopy::Now)
 {
+    const char* copyName = hostCopy == RoutingHostCopy::Now         ? ""
+                           : hostCopy == RoutingHostCopy::AfterSync ? " (routing copied after sync)"
+                                                                    : " (no routing copy)";
     const std::string name = std::string("moe_experts ") + dtypeName(t) + " n=" + std::to_string(n) + " E=" +
-                             std::to_string(experts) + " k=" + std::to_string(topK);
+                             std::to_string(experts) + " k=" + std::to_string(topK) + copyName;
     return {name, matmulBound(t, n), [=](OpContext& c) {
                 DeviceTensor x = c.activations(n, hidden);
                 DeviceTensor logits = c.activations(n, experts, 4.f);
@@ -255,10 +265,12 @@ OpCase moeCase(DType t, int64_t n, int64_t experts, int64_t topK, int64_t hidden
                 for (int64_t e = 0; e < experts; ++e)
                     weights->push_back({c.weight(t, ffn, hidden), c.weight(t, ffn, hidden), c.weight(t, hidden, ffn)});
                 DeviceTensor out = c.activations(n, hidden); // the residual the experts add into
-                return OpRun{[&c, x, logits, weights, out, topK]() mutable {
+                return OpRun{[&c, x, logits, weights, out, topK, hostCopy]() mutable {
                                  RouterParams rp;
                                  rp.topK = topK;
                                  rp.normTopkProb = true;
+                                 rp.hostCopy = hostCopy;
+                                 rp.slot = 5;
                                  c.backend().routeTopK(logits, rp);
                                  MoeFfnParams mp;
                                  mp.x = &x;
@@ -327,6 +339,16 @@ std::vector<OpCase> registerCases()
         for (int64_t n : {1, 5, 40}) // 40 tokens over 8 experts: most get more than 8 rows (cuBLAS)
             cases.push_back(moeCase(t, n, 8, 2, 256, 128));
     cases.push_back(moeCase(DType::BF16, 3, 16, 4, 128, 64)); // several experts get no token
+    // Up to 8 tokens run on the device without a host round trip; the engine's decode
+    // step asks for the routing copy after the sync, or not at all.
+    cases.push_back(moeCase(DType::Q4_0, 1, 8, 2, 256, 128));
+    cases.push_back(moeCase(DType::F16, 1, 60, 4, 256, 96, RoutingHostCopy::AfterSync));
+    cases.push_back(moeCase(DType::Q8_0, 8, 64, 6, 256, 128, RoutingHostCopy::Never));
+    cases.push_back(moeCase(DType::F32, 12, 8, 2, 256, 128, RoutingHostCopy::Never)); // grouped, ids from the device
+    RouterParams deferred = mixtral;
+    deferred.hostCopy = RoutingHostCopy::AfterSync;
+    deferred.slot = 11;
+    cases.push_back(routerCase("softmax, copied after sync", 3, 8, deferred, false));
     return cases;
 }
 

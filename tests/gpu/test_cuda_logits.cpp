@@ -3,6 +3,8 @@
 // prompt, then 32 greedy steps fed by the CPU's choice, so both engines see the same
 // tokens; every step's top-1 must agree and the logits stay within an NMSE bound. A
 // Q8_0 file runs too, checked by the looser bound of 8-bit activations on the CPU.
+// Telemetry is on, so the GPU copies each layer's routing to the host after the step's
+// sync instead of waiting per layer; the experts each token got must match the CPU's.
 // Exit 77 (skipped) without a GPU.
 #include "backend_ops.h"
 
@@ -15,6 +17,7 @@
 #include "moe/sampler.h"
 #include "moe/tokenizer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -46,11 +49,13 @@ bool compareModel(const Variant& v)
 
     EngineOptions cpuOptions;
     cpuOptions.contextLength = 128;
-    cpuOptions.telemetry = false;
+    cpuOptions.telemetry = true; // the GPU's routing copy arrives after each step's sync
     EngineOptions cudaOptions = cpuOptions;
     parseDeviceList("cuda:0", cudaOptions.parallel);
     auto cpu = Engine::load(made.ggufPath, cpuOptions);
     auto gpu = Engine::load(made.ggufPath, cudaOptions);
+    const auto cpuSteps = cpu->telemetry().subscribe(kSteps + 8);
+    const auto gpuSteps = gpu->telemetry().subscribe(kSteps + 8);
 
     std::vector<int32_t> tokens = cpu->tokenizer().encode("The quick brown fox jumps over the lazy dog, and then");
     std::span<const float> want = cpu->forward(tokens);
@@ -75,9 +80,35 @@ bool compareModel(const Variant& v)
         want = cpu->forward(one);
         got = gpu->forward(one);
     }
-    const bool ok = !v.top1Exact || mismatches == 0;
-    std::printf("%-4s %-9s %-5s top-1 mismatches %d of %d, worst logits nmse %.3e (bound %.0e)\n", ok ? "ok" : "FAIL",
-                v.arch, dtypeName(v.dtype), mismatches, kSteps + 1, worst, v.maxNmse);
+    // Telemetry: the same expert set per token and layer (near-ties of the router logits
+    // may flip a few; a copy that never arrived would give zeros or garbage).
+    std::vector<StepTelemetryPtr> a, b;
+    cpuSteps->drainInto(a);
+    gpuSteps->drainInto(b);
+    int64_t pairs = 0, same = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        for (size_t t = 0; t < a[i]->tokenRouting.size() && t < b[i]->tokenRouting.size(); ++t) {
+            const TokenRouting &x = a[i]->tokenRouting[t], &y = b[i]->tokenRouting[t];
+            const int64_t k = a[i]->topK;
+            for (size_t l = 0; l + size_t(k) <= x.expertIds.size() && l + size_t(k) <= y.expertIds.size(); l += size_t(k)) {
+                std::vector<int32_t> ex(x.expertIds.begin() + l, x.expertIds.begin() + l + k);
+                std::vector<int32_t> ey(y.expertIds.begin() + l, y.expertIds.begin() + l + k);
+                std::sort(ex.begin(), ex.end());
+                std::sort(ey.begin(), ey.end());
+                ++pairs;
+                same += ex == ey ? 1 : 0;
+            }
+        }
+    const double routingAgreement = pairs > 0 ? double(same) / double(pairs) : 0.0;
+    // Q8_0: the CPU multiplies by 8-bit activations, the GPU by F32 ones.
+    const double routingBound = v.top1Exact ? 0.98 : 0.8;
+    const bool routingOk =
+        a.size() == size_t(kSteps + 1) && b.size() == a.size() && routingAgreement >= routingBound;
+    const bool ok = (!v.top1Exact || mismatches == 0) && routingOk;
+    std::printf("%-4s %-9s %-5s top-1 mismatches %d of %d, worst logits nmse %.3e (bound %.0e), routing telemetry "
+                "%zu/%zu steps, %.4f of %lld token-layer expert sets equal (bound %.2f)\n",
+                ok ? "ok" : "FAIL", v.arch, dtypeName(v.dtype), mismatches, kSteps + 1, worst, v.maxNmse, b.size(),
+                a.size(), routingAgreement, (long long)pairs, routingBound);
     return ok;
 }
 

@@ -58,8 +58,19 @@ struct RoutingView {
     int64_t topK = 0;
 };
 
+// When the caller reads routeTopK's host copy. A GPU backend that is not asked for it
+// right away keeps running instead of waiting for the copy (a decode step then has no
+// host round trip per layer); a host backend's copy is always there at once.
+enum class RoutingHostCopy {
+    Now,       // filled when routeTopK returns
+    AfterSync, // filled by the next synchronize() or download(); kept per `slot`
+    Never,     // no host copy (the view's arrays are null on a GPU backend)
+};
+
 struct RouterParams {
     int64_t topK = 1;
+    RoutingHostCopy hostCopy = RoutingHostCopy::Now;
+    int64_t slot = 0; // AfterSync: views of different slots (e.g. layers) stay valid together
     RouterScoring scoring = RouterScoring::Softmax;
     bool normTopkProb = false;
     double routedScalingFactor = 1.0;
@@ -147,7 +158,8 @@ public:
     virtual void sigmoid(DeviceTensor& x) = 0;
     // Router: logits [n, E] → expert ids / weights [n, topK] kept in the backend's
     // routing scratch (sized by reserve()). The returned view is a host copy for
-    // telemetry and tests, valid until the next routeTopK.
+    // telemetry and tests, filled as p.hostCopy asks and valid until the next
+    // routeTopK (AfterSync: the next one with the same slot).
     virtual RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) = 0;
     // Grouped SwiGLU experts: tokens gathered per expert, one matmul per expert, weighted
     // scatter-add into p.out. Uses the last routeTopK result when p.expertIds is null.

@@ -33,6 +33,7 @@ ForwardPass::ForwardPass(Backend& backend, const ModelSpec& spec, const ModelWei
     m_ffnOut = alloc(h);
     m_sharedScale = alloc(1);
     m_logits = alloc(spec.vocabSize);
+    m_pendingRouting.assign(size_t(spec.numLayers), RoutingView{});
 
     BackendReservation r;
     r.maxTokens = maxBatch;
@@ -125,22 +126,32 @@ void ForwardPass::ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, For
         return;
     }
     RoutingView routing;
+    RouterParams rp;
     {
         StageTimer timer(recorder, Stage::Router);
         m_backend.rmsNorm(x, lw.ffnNorm, float(s.rmsNormEps), s.hiddenSize, xn);
         DeviceTensor logits = rows(m_routerLogits, n);
         m_backend.matmul(xn, lw.router, nullptr, logits);
-        RouterParams rp;
         rp.topK = s.numExpertsPerToken;
         rp.scoring = s.routerScoring;
         rp.normTopkProb = s.normTopkProb;
         rp.routedScalingFactor = s.routedScalingFactor;
         rp.numGroups = s.numExpertGroups;
         rp.topkGroups = s.topkGroups;
+        // A GPU need not wait for the copy the recorder reads: it comes with the step's
+        // last download. The observer reads it now; without either there is none.
+        rp.hostCopy = observer ? RoutingHostCopy::Now
+                      : !recorder ? RoutingHostCopy::Never
+                      : m_backend.isHost() ? RoutingHostCopy::Now
+                                           : RoutingHostCopy::AfterSync;
+        rp.slot = layer;
         routing = m_backend.routeTopK(logits, rp);
     }
-    // Hook point: every routing choice is counted before the experts run.
-    if (recorder)
+    // Hook point: every routing choice is counted before the experts run (or, deferred,
+    // once the step's logits are on the host).
+    if (recorder && rp.hostCopy == RoutingHostCopy::AfterSync)
+        m_pendingRouting[size_t(layer)] = routing;
+    else if (recorder)
         recorder->recordRouting(layer, routing);
     if (observer)
         observer->routing(layer, routing);
@@ -161,6 +172,7 @@ void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all
 {
     const ModelSpec& s = m_spec;
     DeviceTensor x = rows(m_x, n);
+    std::fill(m_pendingRouting.begin(), m_pendingRouting.end(), RoutingView{});
     m_backend.embed(m_weights.tokenEmbedding, tokens, n, x);
     for (int64_t l = 0; l < s.numLayers; ++l) {
         const LayerWeights& lw = m_weights.layers[size_t(l)];
@@ -185,6 +197,10 @@ void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all
     DeviceTensor out = m_logits.rowsView(0, count);
     m_backend.matmul(lastNormed, m_weights.lmHead, nullptr, out);
     m_backend.download(out, logits, out.bytes);
+    if (recorder)
+        for (size_t l = 0; l < m_pendingRouting.size(); ++l)
+            if (m_pendingRouting[l].tokens > 0)
+                recorder->recordRouting(int64_t(l), m_pendingRouting[l]);
     cache.commit(tokens, n);
 }
 

@@ -43,6 +43,9 @@ private:
     DeviceTensor m_routerLogits, m_ffnGate, m_ffnUp, m_ffnAct, m_ffnOut, m_sharedScale;
     DeviceTensor m_logits;
     std::vector<float> m_hostHidden; // observer copies only
+    // Per layer: routing whose host copy arrives with the step's last download (a GPU
+    // backend with a recorder and no observer); recorded then. tokens == 0: none.
+    std::vector<RoutingView> m_pendingRouting;
 };
 
 } // namespace moe
