@@ -18,8 +18,11 @@ constexpr int kWarps = 4;
 constexpr int kMaxChunks = int(kAttentionMaxHeadDim / 32);
 
 __global__ void attentionKernel(const float* q, const float* kCache, const float* vCache, float* out,
-                                int64_t startPos, int64_t heads, int64_t kvHeads, int64_t headDim, float scale)
+                                int64_t startPos, const int64_t* devicePos, int64_t heads, int64_t kvHeads,
+                                int64_t headDim, float scale)
 {
+    if (devicePos)
+        startPos = *devicePos;
     __shared__ float qs[kAttentionMaxHeadDim];
     __shared__ float warpMaxes[kWarps], warpSums[kWarps];
     __shared__ float warpAcc[kWarps][kAttentionMaxHeadDim];
@@ -89,15 +92,37 @@ __global__ void attentionKernel(const float* q, const float* kCache, const float
     }
 }
 
+__global__ void storeKvKernel(const float* k, const float* v, float* kCache, float* vCache, int64_t count,
+                              int64_t width, int64_t startPos, const int64_t* devicePos)
+{
+    const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count)
+        return;
+    const int64_t offset = (devicePos ? *devicePos : startPos) * width;
+    kCache[offset + i] = k[i];
+    vCache[offset + i] = v[i];
+}
+
 } // namespace
 
 void launchAttention(const float* q, const float* kCache, const float* vCache, float* out, int64_t n, int64_t startPos,
-                     int64_t heads, int64_t kvHeads, int64_t headDim, float scale, cudaStream_t stream)
+                     const int64_t* devicePos, int64_t heads, int64_t kvHeads, int64_t headDim, float scale,
+                     cudaStream_t stream)
 {
     if (n <= 0)
         return;
     const dim3 grid{unsigned(n), unsigned(heads)}; // tokens on x: a long prefill exceeds y's 65535
-    attentionKernel<<<grid, kWarps * 32, 0, stream>>>(q, kCache, vCache, out, startPos, heads, kvHeads, headDim, scale);
+    attentionKernel<<<grid, kWarps * 32, 0, stream>>>(q, kCache, vCache, out, startPos, devicePos, heads, kvHeads,
+                                                      headDim, scale);
+}
+
+void launchStoreKv(const float* k, const float* v, float* kCache, float* vCache, int64_t n, int64_t width,
+                   int64_t startPos, const int64_t* devicePos, cudaStream_t stream)
+{
+    const int64_t count = n * width;
+    if (count > 0)
+        storeKvKernel<<<blocksFor(count, 256), 256, 0, stream>>>(k, v, kCache, vCache, count, width, startPos,
+                                                                 devicePos);
 }
 
 } // namespace moe::cuda

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
 namespace moe::cuda {
@@ -63,6 +64,7 @@ CudaBackend::CudaBackend(int device)
     try {
         MOE_CUDA(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking));
         MOE_CUDA(cudaEventCreateWithFlags(&m_pinnedFree, cudaEventDisableTiming));
+        MOE_CUDA(cudaEventCreateWithFlags(&m_stepDone, cudaEventDisableTiming));
         MOE_CUDA(cublasCreate(&m_cublas));
         MOE_CUDA(cublasSetStream(m_cublas, m_stream));
         // Full FP32 for F32 weights (no silent TF32): the CPU comparison relies on it.
@@ -72,16 +74,33 @@ CudaBackend::CudaBackend(int device)
             cublasDestroy(m_cublas);
         if (m_pinnedFree)
             cudaEventDestroy(m_pinnedFree);
+        if (m_stepDone)
+            cudaEventDestroy(m_stepDone);
         if (m_stream)
             cudaStreamDestroy(m_stream);
         throw;
+    }
+    if (const char* env = std::getenv("MOE_CUDA_GRAPHS"); env && std::strcmp(env, "0") == 0) {
+        m_graphsOn = false;
+        m_graphsOff = "off (MOE_CUDA_GRAPHS=0)";
     }
 }
 
 CudaBackend::~CudaBackend()
 {
     cudaSetDevice(m_device);
+    if (m_recording) {
+        cudaGraph_t graph = nullptr;
+        cudaStreamEndCapture(m_stream, &graph);
+        if (graph)
+            cudaGraphDestroy(graph);
+    }
     cudaStreamSynchronize(m_stream);
+    for (auto& [key, graph] : m_graphs)
+        cudaGraphExecDestroy(graph.exec);
+    cudaFree(m_devicePos.data);
+    cudaFreeHost(m_hostPos.data);
+    cudaEventDestroy(m_stepDone);
     for (void* p : m_live)
         cudaFree(p);
     for (DeviceScratch* s : {&m_tokens, &m_act16, &m_weight16, &m_routeIds, &m_routeWeights, &m_moeTokenOfSlot,
@@ -102,6 +121,20 @@ CudaBackend::~CudaBackend()
 void CudaBackend::badArgument(const char* op, const std::string& what) const
 {
     throw Error(ErrorCode::InvalidArgument, m_label, op, what);
+}
+
+void CudaBackend::requireNotRecording(const char* op) const
+{
+    if (m_recording)
+        badArgument(op, "cannot be part of a recorded step (it waits for the GPU or allocates)");
+}
+
+void CudaBackend::checkTokens(const int32_t* tokens, int64_t n, int64_t vocab) const
+{
+    for (int64_t i = 0; i < n; ++i)
+        if (tokens[i] < 0 || tokens[i] >= vocab)
+            throw Error(ErrorCode::InvalidArgument, m_label, "token",
+                        "token id " + std::to_string(tokens[i]) + " outside the vocabulary of " + std::to_string(vocab));
 }
 
 // ---- memory ----
@@ -132,6 +165,8 @@ void CudaBackend::ensure(DeviceScratch& s, size_t bytes, const char* what)
 {
     if (bytes <= s.bytes)
         return;
+    requireNotRecording(what);
+    dropGraphs(); // they hold the old address
     if (s.data)
         MOE_CUDA(cudaStreamSynchronize(m_stream)); // queued kernels may still read the old buffer
     deviceFree(s.data);
@@ -145,6 +180,8 @@ void CudaBackend::ensure(PinnedScratch& s, size_t bytes, const char* what)
 {
     if (bytes <= s.bytes)
         return;
+    requireNotRecording(what);
+    dropGraphs(); // they hold the old address
     waitForPinned();
     cudaFreeHost(s.data);
     s.data = nullptr;
@@ -160,6 +197,7 @@ void CudaBackend::waitForPinned() { MOE_CUDA(cudaEventSynchronize(m_pinnedFree))
 
 DeviceTensor CudaBackend::allocate(DType dtype, const Shape& shape)
 {
+    requireNotRecording("allocate");
     MOE_CUDA(cudaSetDevice(m_device));
     const std::optional<uint64_t> row = rowBytes(dtype, uint64_t(shape.cols()));
     if (!row || shape.rows() < 0)
@@ -204,6 +242,7 @@ void CudaBackend::upload(const void* host, DeviceTensor& dst, uint64_t bytes, ui
     if (dstOffset + bytes > dst.bytes)
         badArgument("upload", "write of " + std::to_string(bytes) + " bytes at " + std::to_string(dstOffset) +
                                   " past the end of a " + std::to_string(dst.bytes) + "-byte tensor");
+    requireNotRecording("upload");
     ensure(m_upload, 2 * kUploadChunkBytes, "upload");
     const auto* src = static_cast<const uint8_t*>(host);
     auto* out = static_cast<uint8_t*>(dst.data) + dstOffset;
@@ -230,6 +269,7 @@ void CudaBackend::download(const DeviceTensor& src, void* host, uint64_t bytes, 
     if (srcOffset + bytes > src.bytes)
         badArgument("download", "read of " + std::to_string(bytes) + " bytes at " + std::to_string(srcOffset) +
                                     " past the end of a " + std::to_string(src.bytes) + "-byte tensor");
+    requireNotRecording("download");
     MOE_CUDA(cudaMemcpyAsync(host, static_cast<const uint8_t*>(src.data) + srcOffset, bytes, cudaMemcpyDeviceToHost,
                              m_stream));
     MOE_CUDA(cudaStreamSynchronize(m_stream));
@@ -237,10 +277,15 @@ void CudaBackend::download(const DeviceTensor& src, void* host, uint64_t bytes, 
 
 bool CudaBackend::runsWeightType(DType t) const { return runnableWeightType(t); }
 
-void CudaBackend::synchronize() { MOE_CUDA(cudaStreamSynchronize(m_stream)); }
+void CudaBackend::synchronize()
+{
+    requireNotRecording("synchronize");
+    MOE_CUDA(cudaStreamSynchronize(m_stream));
+}
 
 void CudaBackend::reserve(const BackendReservation& r)
 {
+    requireNotRecording("reserve");
     MOE_CUDA(cudaSetDevice(m_device));
     const size_t tokens = size_t(std::max<int64_t>(r.maxTokens, 1));
     const size_t assignments = tokens * size_t(std::max<int64_t>(r.topK, 1));
@@ -277,16 +322,22 @@ void CudaBackend::embed(const DeviceTensor& table, const int32_t* tokens, int64_
         badArgument("embed", std::string("embedding table of type ") + dtypeName(table.dtype));
     if (out.dtype != DType::F32 || out.rows() != n || out.cols() != hidden)
         badArgument("embed", "output must be F32 [" + std::to_string(n) + ", " + std::to_string(hidden) + "]");
-    for (int64_t i = 0; i < n; ++i)
-        if (tokens[i] < 0 || tokens[i] >= vocab)
-            throw Error(ErrorCode::InvalidArgument, m_label, "token",
-                        "token id " + std::to_string(tokens[i]) + " outside the vocabulary of " + std::to_string(vocab));
+    checkTokens(tokens, n, vocab);
     ensure(m_tokens, size_t(n) * 4, "embed");
     ensure(m_hostTokens, size_t(n) * 4, "embed");
-    waitForPinned();
-    std::memcpy(m_hostTokens.data, tokens, size_t(n) * 4);
-    MOE_CUDA(cudaMemcpyAsync(m_tokens.data, m_hostTokens.data, size_t(n) * 4, cudaMemcpyHostToDevice, m_stream));
-    MOE_CUDA(cudaEventRecord(m_pinnedFree, m_stream));
+    if (m_recording) {
+        // The recording copies from m_hostTokens when it runs; replayStep() refills it.
+        // The step before ended with a download, so no copy still reads it.
+        m_recordingTokens = n;
+        m_recordingVocab = vocab;
+        std::memcpy(m_hostTokens.data, tokens, size_t(n) * 4);
+        MOE_CUDA(cudaMemcpyAsync(m_tokens.data, m_hostTokens.data, size_t(n) * 4, cudaMemcpyHostToDevice, m_stream));
+    } else {
+        waitForPinned();
+        std::memcpy(m_hostTokens.data, tokens, size_t(n) * 4);
+        MOE_CUDA(cudaMemcpyAsync(m_tokens.data, m_hostTokens.data, size_t(n) * 4, cudaMemcpyHostToDevice, m_stream));
+        MOE_CUDA(cudaEventRecord(m_pinnedFree, m_stream));
+    }
     launchEmbed(int(table.dtype), table.data, hidden, static_cast<const int32_t*>(m_tokens.data), n,
                 static_cast<float*>(out.data), m_stream);
     MOE_CUDA_LAUNCHED("embed");
@@ -369,7 +420,7 @@ void CudaBackend::rope(DeviceTensor& x, int64_t startPos, int64_t heads, int64_t
         rotaryDim = headDim;
     if (x.dtype != DType::F32 || heads * headDim > x.cols() || rotaryDim > headDim || rotaryDim % 2 != 0)
         badArgument("rope", "x must be F32 with heads x headDim columns and an even rotaryDim <= headDim");
-    launchRope(static_cast<float*>(x.data), x.rows(), x.cols(), startPos, heads, headDim, rotaryDim, theta,
+    launchRope(static_cast<float*>(x.data), x.rows(), x.cols(), startPos, stepPosition(), heads, headDim, rotaryDim, theta,
                layout == RopeLayout::NeoX, m_stream);
     MOE_CUDA_LAUNCHED("rope");
 }
@@ -384,11 +435,9 @@ void CudaBackend::storeKv(const DeviceTensor& k, const DeviceTensor& v, DeviceTe
     if (startPos < 0 || startPos + n > kCache.rows() || startPos + n > vCache.rows())
         badArgument("storeKv", "rows " + std::to_string(startPos) + ".." + std::to_string(startPos + n) +
                                    " exceed the cache of " + std::to_string(kCache.rows()));
-    const size_t rowBytes = size_t(width) * 4, offset = size_t(startPos) * rowBytes;
-    MOE_CUDA(cudaMemcpyAsync(static_cast<uint8_t*>(kCache.data) + offset, k.data, size_t(n) * rowBytes,
-                             cudaMemcpyDeviceToDevice, m_stream));
-    MOE_CUDA(cudaMemcpyAsync(static_cast<uint8_t*>(vCache.data) + offset, v.data, size_t(n) * rowBytes,
-                             cudaMemcpyDeviceToDevice, m_stream));
+    launchStoreKv(static_cast<const float*>(k.data), static_cast<const float*>(v.data), static_cast<float*>(kCache.data),
+                  static_cast<float*>(vCache.data), n, width, startPos, stepPosition(), m_stream);
+    MOE_CUDA_LAUNCHED("storeKv");
 }
 
 void CudaBackend::attention(const AttentionParams& p)
@@ -408,7 +457,7 @@ void CudaBackend::attention(const AttentionParams& p)
         badArgument("attention", "q / out [n, heads x headDim] and caches [context, kvHeads x headDim] expected");
     launchAttention(static_cast<const float*>(p.q->data), static_cast<const float*>(p.kCache->data),
                     static_cast<const float*>(p.vCache->data), static_cast<float*>(p.out->data), n, p.startPos,
-                    p.numHeads, p.numKvHeads, p.headDim, p.scale, m_stream);
+                    stepPosition(), p.numHeads, p.numKvHeads, p.headDim, p.scale, m_stream);
     MOE_CUDA_LAUNCHED("attention");
 }
 
@@ -494,6 +543,7 @@ RoutingView CudaBackend::routeTopK(const DeviceTensor& logits, const RouterParam
         return RoutingView{static_cast<const int32_t*>(ids.data), static_cast<const float*>(weights.data), n, k};
     }
     // The caller reads the choices now.
+    requireNotRecording("routeTopK (routing on the host now)");
     waitForPinned();
     MOE_CUDA(cudaMemcpyAsync(m_hostIds.data, m_routeIds.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
     MOE_CUDA(cudaMemcpyAsync(m_hostWeights.data, m_routeWeights.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
@@ -516,6 +566,7 @@ const CudaBackend::ExpertTable& CudaBackend::expertTable(const std::vector<Exper
     if (same)
         return t;
     // First use of this layer (or its weights changed): rebuild and upload.
+    requireNotRecording("moeExperts (expert table)");
     t.host.assign(3 * count, nullptr);
     t.signatures.resize(count);
     t.usable = count > 0;
@@ -532,7 +583,8 @@ const CudaBackend::ExpertTable& CudaBackend::expertTable(const std::vector<Exper
                    w.gate.rows() == t.width && w.up.rows() == t.width && w.down.cols() == t.width;
     }
     if (t.device) {
-        MOE_CUDA(cudaStreamSynchronize(m_stream)); // kernels may still read the old table
+        dropGraphs(); // they hold the old table
+        MOE_CUDA(cudaStreamSynchronize(m_stream)); // kernels may still read it
         cudaFree(t.device);
         t.device = nullptr;
     }
@@ -588,6 +640,7 @@ void CudaBackend::moeExpertsGrouped(const MoeFfnParams& p, const int32_t* device
 {
     const int64_t n = p.x->rows(), hidden = p.x->cols(), k = p.topK;
     const int64_t experts = int64_t(p.experts->size());
+    requireNotRecording("moeExperts (experts grouped on the host)");
     ensure(m_hostIds, size_t(n * k) * 4, "moeExperts");
     waitForPinned();
     MOE_CUDA(cudaMemcpyAsync(m_hostIds.data, deviceIds, size_t(n * k) * 4, cudaMemcpyDeviceToHost, m_stream));
@@ -660,5 +713,110 @@ void CudaBackend::moeExpertsGrouped(const MoeFfnParams& p, const int32_t* device
                          static_cast<float*>(p.out->data), m_stream);
     MOE_CUDA_LAUNCHED("moeExperts (combine)");
 }
+
+// ---- recorded steps ----
+
+bool CudaBackend::beginStepRecording(const StepKey& key, int64_t position)
+{
+    if (!m_graphsOn)
+        return false;
+    requireNotRecording("beginStepRecording");
+    ensure(m_devicePos, sizeof(int64_t), "beginStepRecording");
+    ensure(m_hostPos, sizeof(int64_t), "beginStepRecording");
+    MOE_CUDA(cudaEventSynchronize(m_stepDone)); // a replay may still read m_hostPos
+    *static_cast<int64_t*>(m_hostPos.data) = position;
+    MOE_CUDA(cudaStreamBeginCapture(m_stream, cudaStreamCaptureModeThreadLocal));
+    m_recording = true;
+    m_recordingKey = key;
+    m_recordingTokens = 0;
+    m_recordingVocab = 0;
+    MOE_CUDA(cudaMemcpyAsync(m_devicePos.data, m_hostPos.data, sizeof(int64_t), cudaMemcpyHostToDevice, m_stream));
+    return true;
+}
+
+void CudaBackend::endStepRecording()
+{
+    if (!m_recording)
+        return;
+    m_recording = false;
+    cudaGraph_t graph = nullptr;
+    const cudaError_t ended = cudaStreamEndCapture(m_stream, &graph);
+    if (ended != cudaSuccess || !graph) {
+        cudaGetLastError();
+        if (graph)
+            cudaGraphDestroy(graph);
+        MOE_CUDA(ended);
+        badArgument("endStepRecording", "the capture gave no graph");
+    }
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    MOE_CUDA(made);
+    RecordedGraph& slot = m_graphs[m_recordingKey];
+    if (slot.exec)
+        cudaGraphExecDestroy(slot.exec);
+    slot = RecordedGraph{exec, m_recordingTokens, m_recordingVocab};
+    // Recording queued nothing: run the step once now.
+    MOE_CUDA(cudaGraphLaunch(exec, m_stream));
+    MOE_CUDA(cudaEventRecord(m_stepDone, m_stream));
+}
+
+void CudaBackend::abortStepRecording(const std::string& why)
+{
+    if (m_recording) {
+        m_recording = false;
+        cudaGraph_t graph = nullptr;
+        cudaStreamEndCapture(m_stream, &graph);
+        if (graph)
+            cudaGraphDestroy(graph);
+        cudaGetLastError(); // a capture error is not sticky; clear it for the ops that follow
+    }
+    // Once failed it would fail again: run every later step as is.
+    m_graphsOn = false;
+    m_graphsOff = "off: a step could not be recorded (" + why + ")";
+    dropGraphs();
+}
+
+void CudaBackend::dropGraphs()
+{
+    if (m_graphs.empty())
+        return;
+    cudaStreamSynchronize(m_stream); // a replay may be running
+    for (auto& [key, graph] : m_graphs)
+        cudaGraphExecDestroy(graph.exec);
+    m_graphs.clear();
+}
+
+bool CudaBackend::replayStep(const StepKey& key, int64_t position, const int32_t* tokens, int64_t n)
+{
+    if (!m_graphsOn || m_recording)
+        return false;
+    const auto it = m_graphs.find(key);
+    if (it == m_graphs.end() || it->second.tokens != n)
+        return false;
+    checkTokens(tokens, n, it->second.vocab);
+    MOE_CUDA(cudaEventSynchronize(m_stepDone)); // the last replay has read its inputs
+    waitForPinned();                            // and so has any copy of an op run as is
+    std::memcpy(m_hostTokens.data, tokens, size_t(n) * 4);
+    *static_cast<int64_t*>(m_hostPos.data) = position;
+    MOE_CUDA(cudaGraphLaunch(it->second.exec, m_stream));
+    MOE_CUDA(cudaEventRecord(m_stepDone, m_stream));
+    return true;
+}
+
+void CudaBackend::forgetSteps(const void* owner)
+{
+    for (auto it = m_graphs.begin(); it != m_graphs.end();) {
+        if (it->first.owner == owner) {
+            cudaStreamSynchronize(m_stream); // a replay may be running
+            cudaGraphExecDestroy(it->second.exec);
+            it = m_graphs.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+std::string CudaBackend::stepRecordingStatus() const { return m_graphsOn ? "on" : m_graphsOff; }
 
 } // namespace moe::cuda

@@ -17,6 +17,7 @@
 #include "moe_gemv.cuh"
 
 #include <array>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -68,6 +69,17 @@ public:
     RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override;
     void moeExperts(const MoeFfnParams& p) override;
 
+    // Recorded steps as CUDA graphs (stream capture). rope, storeKv and attention read
+    // the position from device memory while recording, and embed the token ids from its
+    // pinned buffer, so a replay only writes those two and launches the graph.
+    // MOE_CUDA_GRAPHS=0 in the environment switches recording off.
+    bool replayStep(const StepKey& key, int64_t position, const int32_t* tokens, int64_t n) override;
+    bool beginStepRecording(const StepKey& key, int64_t position) override;
+    void endStepRecording() override;
+    void abortStepRecording(const std::string& why) override;
+    void forgetSteps(const void* owner) override;
+    std::string stepRecordingStatus() const override;
+
 private:
     // One layer's expert weight pointers in device memory, for the decode-step kernels.
     struct ExpertTable {
@@ -87,6 +99,15 @@ private:
     void waitForPinned(); // before the host rewrites a pinned buffer a copy may still read
     void cublasMatmul(const DeviceTensor& x, const DeviceTensor& w, DeviceTensor& y);
     [[noreturn]] void badArgument(const char* op, const std::string& what) const;
+    // Ops that wait for the GPU or allocate cannot be part of a recording.
+    void requireNotRecording(const char* op) const;
+    void checkTokens(const int32_t* tokens, int64_t n, int64_t vocab) const;
+    // Destroys every recording: a scratch buffer or expert table they use moves.
+    void dropGraphs();
+    const int64_t* stepPosition() const
+    {
+        return m_recording ? static_cast<const int64_t*>(m_devicePos.data) : nullptr;
+    }
 
     int m_device = 0;
     std::string m_label; // "cuda:0"
@@ -109,6 +130,21 @@ private:
     std::vector<PinnedScratch> m_slotIds, m_slotWeights;
     // Keyed by the layer's expert list; checked against its pointers on every use.
     std::unordered_map<const void*, ExpertTable> m_expertTables;
+
+    struct RecordedGraph {
+        cudaGraphExec_t exec = nullptr;
+        int64_t tokens = 0; // batch size it was recorded for
+        int64_t vocab = 0;  // rows of the embedding table, for checking replayed token ids
+    };
+    std::map<StepKey, RecordedGraph> m_graphs;
+    bool m_graphsOn = true;
+    std::string m_graphsOff; // why not, when off
+    bool m_recording = false;
+    StepKey m_recordingKey;
+    int64_t m_recordingTokens = 0, m_recordingVocab = 0;
+    DeviceScratch m_devicePos; // int64 position of a recorded step
+    PinnedScratch m_hostPos;
+    cudaEvent_t m_stepDone = nullptr; // after the last replay: its host inputs are free again
     int64_t m_routeTokens = 0, m_routeTopK = 0;
     uint64_t m_maxQuantizedElements = 0; // largest Q8_0 / Q4_0 weight: sizes m_weight16
 };

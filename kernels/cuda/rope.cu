@@ -5,9 +5,11 @@
 namespace moe::cuda {
 namespace {
 
-__global__ void ropeKernel(float* x, int64_t n, int64_t cols, int64_t startPos, int64_t heads, int64_t headDim,
-                           int64_t rotaryDim, float theta, bool neox)
+__global__ void ropeKernel(float* x, int64_t n, int64_t cols, int64_t startPos, const int64_t* devicePos, int64_t heads,
+                           int64_t headDim, int64_t rotaryDim, float theta, bool neox)
 {
+    if (devicePos)
+        startPos = *devicePos;
     const int64_t half = rotaryDim / 2;
     const int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (idx >= n * heads * half)
@@ -27,13 +29,14 @@ __global__ void ropeKernel(float* x, int64_t n, int64_t cols, int64_t startPos, 
 
 } // namespace
 
-void launchRope(float* x, int64_t n, int64_t cols, int64_t startPos, int64_t heads, int64_t headDim, int64_t rotaryDim,
-                float theta, bool neox, cudaStream_t stream)
+void launchRope(float* x, int64_t n, int64_t cols, int64_t startPos, const int64_t* devicePos, int64_t heads,
+                int64_t headDim, int64_t rotaryDim, float theta, bool neox, cudaStream_t stream)
 {
     const int64_t count = n * heads * (rotaryDim / 2);
     if (count == 0)
         return;
-    ropeKernel<<<blocksFor(count, 256), 256, 0, stream>>>(x, n, cols, startPos, heads, headDim, rotaryDim, theta, neox);
+    ropeKernel<<<blocksFor(count, 256), 256, 0, stream>>>(x, n, cols, startPos, devicePos, heads, headDim, rotaryDim, theta,
+                                                            neox);
 }
 
 } // namespace moe::cuda

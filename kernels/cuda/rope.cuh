@@ -8,7 +8,8 @@
 
 namespace moe::cuda {
 
-void launchRope(float* x, int64_t n, int64_t cols, int64_t startPos, int64_t heads, int64_t headDim, int64_t rotaryDim,
-                float theta, bool neox, cudaStream_t stream);
+// devicePos, when not null, holds startPos in device memory (recorded steps).
+void launchRope(float* x, int64_t n, int64_t cols, int64_t startPos, const int64_t* devicePos, int64_t heads,
+                int64_t headDim, int64_t rotaryDim, float theta, bool neox, cudaStream_t stream);
 
 } // namespace moe::cuda

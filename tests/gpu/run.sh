@@ -61,11 +61,16 @@ if [ ! -f "$models/bench-f16/model.gguf" ]; then
     timeout 180 "$BUILD/app/moe" make-model --arch mixtral --preset bench --format gguf --out "$models/bench-f16" \
         >"$LOGDIR/make-model.log" 2>&1 || stamp "make-model: FAILED (see make-model.log)"
 fi
-for quant in none q8_0; do
+# "nographs": decode steps run op by op (MOE_CUDA_GRAPHS=0), to see what graphs save.
+for quant in none q8_0 nographs; do
     extra=()
-    [ "$quant" != none ] && extra=(--quant "$quant")
-    timeout 120 "$BUILD/app/moe" bench -m "$models/bench-f16" --devices cuda:0 --prompt 128 --gen 128 --repeat 3 \
-        "${extra[@]}" --json >"$LOGDIR/bench-$quant.json" 2>"$LOGDIR/bench-$quant.err"
+    graphs=1
+    case $quant in
+        q8_0) extra=(--quant q8_0) ;;
+        nographs) graphs=0 ;;
+    esac
+    MOE_CUDA_GRAPHS=$graphs timeout 120 "$BUILD/app/moe" bench -m "$models/bench-f16" --devices cuda:0 --prompt 128 \
+        --gen 128 --repeat 3 "${extra[@]}" --json >"$LOGDIR/bench-$quant.json" 2>"$LOGDIR/bench-$quant.err"
     if [ ! -s "$LOGDIR/bench-$quant.json" ]; then
         stamp "bench $quant: FAILED: $(head -c 300 "$LOGDIR/bench-$quant.err")"
         continue
@@ -76,7 +81,8 @@ j = json.load(open(sys.argv[1]))
 r = j["roofline"]
 print(f"bench {sys.argv[2]}: {j['machine']['backend']}: prefill {j['prefill']['tokens_per_second']:.0f} tok/s, "
       f"decode {j['decode']['tokens_per_second']:.1f} tok/s = {100 * r['decode_fraction']:.1f} % of "
-      f"{j['machine']['memory_bandwidth_gb_per_second']:.0f} GB/s roofline ({r['tokens_per_second']:.0f} tok/s)")
+      f"{j['machine']['memory_bandwidth_gb_per_second']:.0f} GB/s roofline ({r['tokens_per_second']:.0f} tok/s); "
+      f"graphs: {j['machine'].get('step_recording', '?')}")
 PY
 done
 stamp "done"

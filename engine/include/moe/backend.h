@@ -109,6 +109,19 @@ struct AttentionParams {
     float scale = 1.f;                 // usually 1/sqrt(headDim)
 };
 
+// Names a recorded step (see Backend::replayStep). Two steps under one key call the
+// same ops on the same tensors with the same parameters, except for the position and
+// the token ids, which the recording reads from memory the backend fills per replay.
+struct StepKey {
+    const void* owner = nullptr; // the caller (a ForwardPass)
+    uint64_t cache = 0;          // its KV cache's id
+    uint32_t variant = 0;        // the caller's own distinctions (telemetry on, all logits)
+    bool operator<(const StepKey& o) const
+    {
+        return owner != o.owner ? owner < o.owner : cache != o.cache ? cache < o.cache : variant < o.variant;
+    }
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -129,6 +142,32 @@ public:
     // Whether matmul() and embed() take weights of this type; the loader asks first so a
     // model the device cannot run fails at load, naming the tensor.
     virtual bool runsWeightType(DType t) const { (void)t; return true; }
+
+    // ---- recorded steps (CUDA graphs) ----
+    // A GPU spends more time launching a decode step's few hundred small kernels than
+    // running them; recorded once, the step is replayed as one launch. Replays key's
+    // recording for `tokens` [n] at `position`; false when there is none (the caller then
+    // runs the ops, perhaps recording them). The step's results are read as usual after.
+    virtual bool replayStep(const StepKey& key, int64_t position, const int32_t* tokens, int64_t n)
+    {
+        (void)key, (void)position, (void)tokens, (void)n;
+        return false;
+    }
+    // Starts recording the ops that follow (queued, not run; no download() or
+    // synchronize() among them); false when this backend does not record.
+    // endStepRecording() keeps the recording and runs it once; abortStepRecording() drops
+    // it after an op failed (nothing of it ran: run the ops again) and stops recording.
+    virtual bool beginStepRecording(const StepKey& key, int64_t position)
+    {
+        (void)key, (void)position;
+        return false;
+    }
+    virtual void endStepRecording() {}
+    virtual void abortStepRecording(const std::string& why) { (void)why; }
+    // Drops owner's recordings (its tensors are going away).
+    virtual void forgetSteps(const void* owner) { (void)owner; }
+    // "on", or why steps are not recorded ("" for backends that never record).
+    virtual std::string stepRecordingStatus() const { return ""; }
 
     // ---- ops ----
     // out[i] = table[tokens[i]] (table any dtype, [vocab, hidden]); tokens is HOST memory.

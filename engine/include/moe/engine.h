@@ -100,6 +100,9 @@ struct EngineOptions {
     // says which tensors). Progress counts source bytes; `cancel` is checked per tensor.
     // ModelInfo::quantizedAtLoad reports what happened.
     std::optional<QuantizeOptions> quantize;
+    // Runs on this backend instead of the one `parallel` names (one device): for programs
+    // that bring a backend of their own and for tests of the backend contract.
+    std::function<std::unique_ptr<Backend>()> makeBackend;
 };
 
 // Observes hidden states for tests and the scalar reference (called per layer; never in

@@ -128,7 +128,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     }
     if (options.parallel.isParallel())
         planParallel(spec, d.info, d.contextLength, options.parallel, d.plan, d.deviceMemory);
-    d.backend = createBackend(options, d.deviceFallbackReason);
+    d.backend = options.makeBackend ? options.makeBackend() : createBackend(options, d.deviceFallbackReason);
 
     const uint64_t total = d.files.source->totalTensorBytes();
     std::unique_ptr<ThreadPool> quantizePool;

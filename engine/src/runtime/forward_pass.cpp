@@ -49,6 +49,7 @@ ForwardPass::ForwardPass(Backend& backend, const ModelSpec& spec, const ModelWei
 
 ForwardPass::~ForwardPass()
 {
+    m_backend.forgetSteps(this);
     for (DeviceTensor* t : {&m_x, &m_xn, &m_q, &m_k, &m_v, &m_attn, &m_proj, &m_routerLogits, &m_ffnGate, &m_ffnUp,
                             &m_ffnAct, &m_ffnOut, &m_sharedScale, &m_logits})
         m_backend.release(*t);
@@ -167,8 +168,9 @@ void ForwardPass::ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, For
         denseFfn(lw.shared, &lw.sharedExpertGate, xn, n);
 }
 
-void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
-                      TelemetryRecorder* recorder, float* logits)
+// Everything up to the logits in m_logits (device), queued on the backend.
+void ForwardPass::queueOps(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
+                           TelemetryRecorder* recorder)
 {
     const ModelSpec& s = m_spec;
     DeviceTensor x = rows(m_x, n);
@@ -196,6 +198,49 @@ void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all
     m_backend.rmsNorm(last, m_weights.outputNorm, float(s.rmsNormEps), s.hiddenSize, lastNormed);
     DeviceTensor out = m_logits.rowsView(0, count);
     m_backend.matmul(lastNormed, m_weights.lmHead, nullptr, out);
+}
+
+void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
+                      TelemetryRecorder* recorder, float* logits)
+{
+    // Decode steps on a GPU: the first runs as is (it sizes every scratch buffer), the
+    // second is recorded, later ones replay the recording. An observer reads the hidden
+    // state per layer, so its steps always run as is.
+    const bool recordable = n == 1 && !observer && !m_backend.isHost();
+    const uint32_t variant = (recorder ? 1u : 0u) | (allLogits ? 2u : 0u);
+    const StepKey key{this, cache.id(), variant};
+    RecordedStep* step = recordable ? &m_recordedSteps[variant] : nullptr;
+    if (step && step->cache != cache.id()) {
+        if (step->cache != 0)
+            m_backend.forgetSteps(this); // a new cache: the old recordings write into the old one
+        *step = RecordedStep{};
+        step->cache = cache.id();
+    }
+    bool replayed = false;
+    if (step && step->recorded) {
+        replayed = m_backend.replayStep(key, cache.position(), tokens, n);
+        step->recorded = replayed; // false: the backend dropped it (a buffer it used moved)
+    }
+    if (replayed) {
+        m_pendingRouting = step->routing; // the recording's copies land in the same host buffers
+    } else if (step && step->eagerSteps >= 1 && m_backend.beginStepRecording(key, cache.position())) {
+        try {
+            queueOps(cache, tokens, n, allLogits, observer, recorder);
+            m_backend.endStepRecording();
+            step->recorded = true;
+            step->routing = m_pendingRouting;
+        } catch (const std::exception& e) {
+            // Nothing of the recording ran: run the step as is (the backend stops recording).
+            m_backend.abortStepRecording(e.what());
+            queueOps(cache, tokens, n, allLogits, observer, recorder);
+        }
+    } else {
+        if (step)
+            ++step->eagerSteps;
+        queueOps(cache, tokens, n, allLogits, observer, recorder);
+    }
+    const int64_t count = allLogits ? n : 1;
+    DeviceTensor out = m_logits.rowsView(0, count);
     m_backend.download(out, logits, out.bytes);
     if (recorder)
         for (size_t l = 0; l < m_pendingRouting.size(); ++l)

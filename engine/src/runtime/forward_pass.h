@@ -8,6 +8,7 @@
 
 #include "moe/engine.h"
 
+#include <array>
 #include <vector>
 
 namespace moe {
@@ -28,6 +29,8 @@ public:
     int64_t maxBatch() const { return m_maxBatch; }
 
 private:
+    void queueOps(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
+                  TelemetryRecorder* recorder);
     void attentionBlock(const LayerWeights& lw, KvCache& cache, int64_t layer, int64_t n);
     void ffnBlock(const LayerWeights& lw, int64_t layer, int64_t n, ForwardObserver* observer,
                   TelemetryRecorder* recorder);
@@ -46,6 +49,14 @@ private:
     // Per layer: routing whose host copy arrives with the step's last download (a GPU
     // backend with a recorder and no observer); recorded then. tokens == 0: none.
     std::vector<RoutingView> m_pendingRouting;
+    // Recorded decode steps (Backend::replayStep), one per StepKey::variant.
+    struct RecordedStep {
+        uint64_t cache = 0; // KvCache::id() they belong to
+        int eagerSteps = 0;
+        bool recorded = false;
+        std::vector<RoutingView> routing; // m_pendingRouting as the recording left it
+    };
+    std::array<RecordedStep, 4> m_recordedSteps;
 };
 
 } // namespace moe

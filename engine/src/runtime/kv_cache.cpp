@@ -1,12 +1,22 @@
 #include "kv_cache.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace moe {
+
+namespace {
+uint64_t nextId()
+{
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+}
+} // namespace
 
 KvCache::KvCache(Backend& backend, int64_t layers, int64_t contextLength, int64_t kvWidth)
     : m_backend(backend)
     , m_capacity(contextLength)
+    , m_id(nextId())
 {
     m_k.reserve(size_t(layers));
     m_v.reserve(size_t(layers));

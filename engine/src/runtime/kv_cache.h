@@ -16,6 +16,7 @@ public:
 
     int64_t position() const { return m_position; }
     int64_t capacity() const { return m_capacity; }
+    uint64_t id() const { return m_id; } // unique per cache in this process (names recorded steps)
     const std::vector<int32_t>& tokens() const { return m_tokens; }
     DeviceTensor& keys(int64_t layer) { return m_k[size_t(layer)]; }
     DeviceTensor& values(int64_t layer) { return m_v[size_t(layer)]; }
@@ -30,6 +31,7 @@ private:
     Backend& m_backend;
     int64_t m_capacity;
     int64_t m_position = 0;
+    uint64_t m_id;
     std::vector<DeviceTensor> m_k, m_v;
     std::vector<int32_t> m_tokens;
 };
