@@ -1,6 +1,7 @@
-// One warp per output row; lane l reads 4 consecutive weights per step (8 lanes cover
-// one 32-element block of Q8_0 / Q4_0), so a warp streams 128 weights per step with
-// coalesced loads and keeps up to kGemvMaxTokens dot products in registers.
+// One warp per output row; lane l reads 8 consecutive weights per step (16 bytes of F16:
+// 4 lanes cover one 32-element block of Q8_0 / Q4_0), so a warp streams 256 weights per
+// step with coalesced loads and keeps up to kGemvMaxTokens dot products in registers.
+// Rows whose length is not a multiple of 8 take 4 weights per step.
 #include "gemv.cuh"
 
 #include "common.cuh"
@@ -12,7 +13,7 @@ namespace {
 constexpr int kWarpsPerBlock = 4;
 constexpr int kN = int(kGemvMaxTokens);
 
-template <WeightType T>
+template <WeightType T, int W>
 __global__ void gemvKernel(const void* w, int64_t out, int64_t in, const float* x, int n, const float* bias, float* y)
 {
     const int lane = threadIdx.x & 31;
@@ -23,15 +24,14 @@ __global__ void gemvKernel(const void* w, int64_t out, int64_t in, const float* 
 #pragma unroll
     for (int t = 0; t < kN; ++t)
         acc[t] = 0.f;
-    for (int64_t e = int64_t(lane) * 4; e < in; e += 128) {
-        const float4 wq = loadQuad<T>(w, r, in, e);
+#pragma unroll 2
+    for (int64_t e = int64_t(lane) * W; e < in; e += 32 * W) {
+        float wv[W];
+        loadWeights<T, W>(w, r, in, e, wv);
 #pragma unroll
-        for (int t = 0; t < kN; ++t) {
-            if (t < n) {
-                const float4 xv = *reinterpret_cast<const float4*>(x + int64_t(t) * in + e);
-                acc[t] += wq.x * xv.x + wq.y * xv.y + wq.z * xv.z + wq.w * xv.w;
-            }
-        }
+        for (int t = 0; t < kN; ++t)
+            if (t < n)
+                acc[t] += dotChunk<W>(wv, x + int64_t(t) * in + e);
     }
 #pragma unroll
     for (int t = 0; t < kN; ++t) {
@@ -43,20 +43,30 @@ __global__ void gemvKernel(const void* w, int64_t out, int64_t in, const float* 
     }
 }
 
+template <WeightType T>
+void gemv(const void* w, int64_t out, int64_t in, const float* x, int tokens, const float* bias, float* y,
+          cudaStream_t stream)
+{
+    const unsigned grid = blocksFor(out, kWarpsPerBlock);
+    const int threads = kWarpsPerBlock * 32;
+    if (in % 8 == 0)
+        gemvKernel<T, 8><<<grid, threads, 0, stream>>>(w, out, in, x, tokens, bias, y);
+    else
+        gemvKernel<T, 4><<<grid, threads, 0, stream>>>(w, out, in, x, tokens, bias, y);
+}
+
 } // namespace
 
 void launchGemv(int weightType, const void* w, int64_t out, int64_t in, const float* x, int64_t n, const float* bias,
                 float* y, cudaStream_t stream)
 {
-    const unsigned grid = blocksFor(out, kWarpsPerBlock);
-    const int threads = kWarpsPerBlock * 32;
     const int tokens = int(n);
     switch (WeightType(weightType)) {
-    case WeightType::F32: gemvKernel<WeightType::F32><<<grid, threads, 0, stream>>>(w, out, in, x, tokens, bias, y); break;
-    case WeightType::F16: gemvKernel<WeightType::F16><<<grid, threads, 0, stream>>>(w, out, in, x, tokens, bias, y); break;
-    case WeightType::BF16: gemvKernel<WeightType::BF16><<<grid, threads, 0, stream>>>(w, out, in, x, tokens, bias, y); break;
-    case WeightType::Q8_0: gemvKernel<WeightType::Q8_0><<<grid, threads, 0, stream>>>(w, out, in, x, tokens, bias, y); break;
-    case WeightType::Q4_0: gemvKernel<WeightType::Q4_0><<<grid, threads, 0, stream>>>(w, out, in, x, tokens, bias, y); break;
+    case WeightType::F32: return gemv<WeightType::F32>(w, out, in, x, tokens, bias, y, stream);
+    case WeightType::F16: return gemv<WeightType::F16>(w, out, in, x, tokens, bias, y, stream);
+    case WeightType::BF16: return gemv<WeightType::BF16>(w, out, in, x, tokens, bias, y, stream);
+    case WeightType::Q8_0: return gemv<WeightType::Q8_0>(w, out, in, x, tokens, bias, y, stream);
+    case WeightType::Q4_0: return gemv<WeightType::Q4_0>(w, out, in, x, tokens, bias, y, stream);
     }
 }
 

@@ -1,8 +1,11 @@
-// loadQuad: four consecutive weights of a row as float4, for every weight type the
-// backend runs; shared by the dense GEMV and the MoE expert GEMVs. Device code only.
+// loadQuad / loadOct: four or eight consecutive weights of a row as floats, for every
+// weight type the backend runs; shared by the dense GEMV and the MoE expert GEMVs.
+// Device code only.
 #pragma once
 
 #include "common.cuh"
+
+#include <type_traits>
 
 namespace moe::cuda {
 
@@ -35,6 +38,83 @@ __device__ __forceinline__ float4 loadQuad(const void* base, int64_t r, int64_t 
                                d * q4Value(block, j + 3));
         }
     }
+}
+
+// The 8 weights at elements [e, e + 8) of row r (e % 8 == 0, in % 8 == 0): one 16-byte
+// load for F16 / BF16, two for F32, four 2-byte loads for a Q8_0 / Q4_0 quarter block
+// (blocks of 34 / 18 bytes keep only 2-byte alignment).
+template <WeightType T>
+__device__ __forceinline__ void loadOct(const void* base, int64_t r, int64_t in, int64_t e, float (&w)[8])
+{
+    if constexpr (T == WeightType::F32) {
+        const float4* p = reinterpret_cast<const float4*>(static_cast<const float*>(base) + r * in + e);
+        const float4 a = p[0], b = p[1];
+        w[0] = a.x, w[1] = a.y, w[2] = a.z, w[3] = a.w, w[4] = b.x, w[5] = b.y, w[6] = b.z, w[7] = b.w;
+    } else if constexpr (T == WeightType::F16 || T == WeightType::BF16) {
+        using Half = std::conditional_t<T == WeightType::F16, __half, __nv_bfloat16>;
+        const uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const Half*>(base) + r * in + e);
+        const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            float2 f;
+            if constexpr (T == WeightType::F16)
+                f = __half22float2(*reinterpret_cast<const __half2*>(&words[i]));
+            else
+                f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&words[i]));
+            w[2 * i] = f.x;
+            w[2 * i + 1] = f.y;
+        }
+    } else {
+        constexpr int blockBytes = T == WeightType::Q8_0 ? kQ8_0Bytes : kQ4_0Bytes;
+        const uint8_t* block = static_cast<const uint8_t*>(base) + (r * (in / kQBlock) + e / kQBlock) * blockBytes;
+        const float d = blockScale(block);
+        const int j = int(e % kQBlock);
+        if constexpr (T == WeightType::Q8_0) {
+            const uint16_t* q = reinterpret_cast<const uint16_t*>(block + 2 + j);
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                const uint16_t v = q[i];
+                w[2 * i] = d * float(int8_t(v & 0xff));
+                w[2 * i + 1] = d * float(int8_t(v >> 8));
+            }
+        } else {
+            // Elements j..j+7 are the low nibbles of bytes j..j+7 (j < 16) or the high
+            // nibbles of bytes j-16..j-9.
+            const uint16_t* q = reinterpret_cast<const uint16_t*>(block + 2 + (j & 15));
+            const int shift = j < 16 ? 0 : 4;
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                const uint16_t v = q[i];
+                w[2 * i] = d * float(int((v >> shift) & 0xF) - 8);
+                w[2 * i + 1] = d * float(int((v >> (8 + shift)) & 0xF) - 8);
+            }
+        }
+    }
+}
+
+// W = 4 or 8 consecutive weights (loadQuad / loadOct).
+template <WeightType T, int W>
+__device__ __forceinline__ void loadWeights(const void* base, int64_t r, int64_t in, int64_t e, float (&w)[W])
+{
+    if constexpr (W == 8) {
+        loadOct<T>(base, r, in, e, w);
+    } else {
+        const float4 q = loadQuad<T>(base, r, in, e);
+        w[0] = q.x, w[1] = q.y, w[2] = q.z, w[3] = q.w;
+    }
+}
+
+// sum_i w[i] * x[i] over W activations at x (16-byte aligned).
+template <int W>
+__device__ __forceinline__ float dotChunk(const float (&w)[W], const float* x)
+{
+    float s = 0.f;
+#pragma unroll
+    for (int i = 0; i < W / 4; ++i) {
+        const float4 v = reinterpret_cast<const float4*>(x)[i];
+        s += w[4 * i] * v.x + w[4 * i + 1] * v.y + w[4 * i + 2] * v.z + w[4 * i + 3] * v.w;
+    }
+    return s;
 }
 
 } // namespace moe::cuda

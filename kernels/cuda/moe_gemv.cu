@@ -8,8 +8,9 @@ namespace {
 
 constexpr int kWarpsPerBlock = 4;
 
-// One warp per output row, as gemvKernel; blockIdx.y is the assignment.
-template <WeightType T>
+// One warp per output row, as gemvKernel (W weights per lane and step); blockIdx.y is
+// the assignment.
+template <WeightType T, int W>
 __global__ void moeGateUpKernel(const void* const* gate, const void* const* up, int64_t experts, const int32_t* ids,
                                 int64_t topK, const float* x, int64_t hidden, int64_t ffn, float* act)
 {
@@ -24,12 +25,12 @@ __global__ void moeGateUpKernel(const void* const* gate, const void* const* up, 
         const void* wg = gate[e];
         const void* wu = up[e];
         const float* xt = x + (a / topK) * hidden;
-        for (int64_t i = int64_t(lane) * 4; i < hidden; i += 128) {
-            const float4 xv = *reinterpret_cast<const float4*>(xt + i);
-            const float4 gq = loadQuad<T>(wg, r, hidden, i);
-            const float4 uq = loadQuad<T>(wu, r, hidden, i);
-            g += gq.x * xv.x + gq.y * xv.y + gq.z * xv.z + gq.w * xv.w;
-            u += uq.x * xv.x + uq.y * xv.y + uq.z * xv.z + uq.w * xv.w;
+        for (int64_t i = int64_t(lane) * W; i < hidden; i += 32 * W) {
+            float gw[W], uw[W];
+            loadWeights<T, W>(wg, r, hidden, i, gw);
+            loadWeights<T, W>(wu, r, hidden, i, uw);
+            g += dotChunk<W>(gw, xt + i);
+            u += dotChunk<W>(uw, xt + i);
         }
         g = warpSum(g);
         u = warpSum(u);
@@ -38,7 +39,7 @@ __global__ void moeGateUpKernel(const void* const* gate, const void* const* up, 
         act[a * ffn + r] = e >= 0 && e < experts ? g / (1.f + expf(-g)) * u : 0.f;
 }
 
-template <WeightType T>
+template <WeightType T, int W>
 __global__ void moeDownKernel(const void* const* down, int64_t experts, const int32_t* ids, const float* act,
                               int64_t ffn, int64_t hidden, float* rows)
 {
@@ -52,10 +53,10 @@ __global__ void moeDownKernel(const void* const* down, int64_t experts, const in
     if (e >= 0 && e < experts) {
         const void* w = down[e];
         const float* in = act + a * ffn;
-        for (int64_t i = int64_t(lane) * 4; i < ffn; i += 128) {
-            const float4 xv = *reinterpret_cast<const float4*>(in + i);
-            const float4 wq = loadQuad<T>(w, r, ffn, i);
-            d += wq.x * xv.x + wq.y * xv.y + wq.z * xv.z + wq.w * xv.w;
+        for (int64_t i = int64_t(lane) * W; i < ffn; i += 32 * W) {
+            float wv[W];
+            loadWeights<T, W>(w, r, ffn, i, wv);
+            d += dotChunk<W>(wv, in + i);
         }
         d = warpSum(d);
     }
@@ -68,7 +69,12 @@ void gateUp(const ExpertPointers& w, const int32_t* ids, int64_t assignments, in
             int64_t hidden, int64_t ffn, float* act, cudaStream_t stream)
 {
     const dim3 grid(blocksFor(ffn, kWarpsPerBlock), unsigned(assignments));
-    moeGateUpKernel<T><<<grid, kWarpsPerBlock * 32, 0, stream>>>(w.gate, w.up, w.experts, ids, topK, x, hidden, ffn, act);
+    if (hidden % 8 == 0)
+        moeGateUpKernel<T, 8><<<grid, kWarpsPerBlock * 32, 0, stream>>>(w.gate, w.up, w.experts, ids, topK, x, hidden,
+                                                                          ffn, act);
+    else
+        moeGateUpKernel<T, 4><<<grid, kWarpsPerBlock * 32, 0, stream>>>(w.gate, w.up, w.experts, ids, topK, x, hidden,
+                                                                          ffn, act);
 }
 
 template <WeightType T>
@@ -76,7 +82,10 @@ void downProj(const ExpertPointers& w, const int32_t* ids, int64_t assignments, 
               int64_t hidden, float* rows, cudaStream_t stream)
 {
     const dim3 grid(blocksFor(hidden, kWarpsPerBlock), unsigned(assignments));
-    moeDownKernel<T><<<grid, kWarpsPerBlock * 32, 0, stream>>>(w.down, w.experts, ids, act, ffn, hidden, rows);
+    if (ffn % 8 == 0)
+        moeDownKernel<T, 8><<<grid, kWarpsPerBlock * 32, 0, stream>>>(w.down, w.experts, ids, act, ffn, hidden, rows);
+    else
+        moeDownKernel<T, 4><<<grid, kWarpsPerBlock * 32, 0, stream>>>(w.down, w.experts, ids, act, ffn, hidden, rows);
 }
 
 } // namespace

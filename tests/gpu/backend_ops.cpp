@@ -300,6 +300,8 @@ std::vector<OpCase> registerCases()
             cases.push_back(matmulCase(t, n, 256, 512, false));
             cases.push_back(matmulCase(t, n, 1000, 96, n == 3)); // rows not a multiple of a block of warps
         }
+    for (DType t : {DType::F32, DType::F16, DType::BF16}) // rows not a multiple of 8: 4 weights per lane step
+        cases.push_back(matmulCase(t, 2, 64, 100, false));
     cases.push_back(ropeCase(RopeLayout::NeoX, 4, 0, 8, 128, 128));
     cases.push_back(ropeCase(RopeLayout::NeoX, 1, 70000, 8, 128, 64)); // partial rotary, far position
     cases.push_back(ropeCase(RopeLayout::Interleaved, 6, 33, 4, 64, 64));
@@ -342,6 +344,7 @@ std::vector<OpCase> registerCases()
     // Up to 8 tokens run on the device without a host round trip; the engine's decode
     // step asks for the routing copy after the sync, or not at all.
     cases.push_back(moeCase(DType::Q4_0, 1, 8, 2, 256, 128));
+    cases.push_back(moeCase(DType::F16, 2, 8, 2, 100, 36)); // widths not multiples of 8
     cases.push_back(moeCase(DType::F16, 1, 60, 4, 256, 96, RoutingHostCopy::AfterSync));
     cases.push_back(moeCase(DType::Q8_0, 8, 64, 6, 256, 128, RoutingHostCopy::Never));
     cases.push_back(moeCase(DType::F32, 12, 8, 2, 256, 128, RoutingHostCopy::Never)); // grouped, ids from the device
