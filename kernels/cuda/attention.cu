@@ -4,7 +4,8 @@
 // results are merged at the end. Lane l owns output dimensions l, l + 32, ...
 //
 // Keys are re-read per query from L2; tiling several queries of a prefill over shared K/V
-// tiles (and splitting long decode contexts over blocks) is the next step for speed.
+// tiles is the next step for speed. Decode (a few queries) splits the keys over blocks
+// instead (launchAttentionSplit), so a long context is read by many SMs, not one per head.
 #include "attention.cuh"
 
 #include "common.cuh"
@@ -16,6 +17,7 @@ namespace {
 
 constexpr int kWarps = 4;
 constexpr int kMaxChunks = int(kAttentionMaxHeadDim / 32);
+constexpr int64_t kSplitKeys = 256; // keys per block of the split-key decode kernel
 
 __global__ void attentionKernel(const float* q, const float* kCache, const float* vCache, float* out,
                                 int64_t startPos, const int64_t* devicePos, int64_t heads, int64_t kvHeads,
@@ -92,6 +94,124 @@ __global__ void attentionKernel(const float* q, const float* kCache, const float
     }
 }
 
+// Split-key decode (flash-decoding): block (c, h, t) runs the same recurrence over keys
+// [c * kSplitKeys, (c + 1) * kSplitKeys) of query t's causal range and leaves its running
+// max, sum and unnormalised accumulator in `partial`; attentionCombineKernel merges the
+// chunks. The grid covers the whole cache, so it does not change with the position (a
+// recorded step replays it); chunks past the query's keys leave an empty partial.
+__global__ void attentionPartialKernel(const float* q, const float* kCache, const float* vCache, int64_t startPos,
+                                       const int64_t* devicePos, int64_t heads, int64_t kvHeads, int64_t headDim,
+                                       float scale, int64_t chunks, float* partial)
+{
+    __shared__ float qs[kAttentionMaxHeadDim];
+    __shared__ float warpMaxes[kWarps], warpSums[kWarps];
+    __shared__ float warpAcc[kWarps][kAttentionMaxHeadDim];
+
+    if (devicePos)
+        startPos = *devicePos;
+    const int64_t c = blockIdx.x, h = blockIdx.y, t = blockIdx.z;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int64_t qWidth = heads * headDim, kvWidth = kvHeads * headDim;
+    const int64_t kvHead = h / (heads / kvHeads);
+    float* out = partial + ((t * heads + h) * chunks + c) * (headDim + 2);
+    const int64_t keys = startPos + t + 1;
+    const int64_t first = c * kSplitKeys, last = min(first + kSplitKeys, keys);
+    if (first >= keys) {
+        if (threadIdx.x == 0) {
+            out[0] = -FLT_MAX;
+            out[1] = 0.f;
+        }
+        return;
+    }
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
+        qs[d] = q[t * qWidth + h * headDim + d] * scale;
+    __syncthreads();
+
+    float acc[kMaxChunks];
+#pragma unroll
+    for (int i = 0; i < kMaxChunks; ++i)
+        acc[i] = 0.f;
+    float runningMax = -FLT_MAX, runningSum = 0.f;
+    for (int64_t j = first + warp; j < last; j += kWarps) {
+        const float* kr = kCache + j * kvWidth + kvHead * headDim;
+        float s = 0.f;
+#pragma unroll
+        for (int i = 0; i < kMaxChunks; ++i) {
+            const int64_t d = lane + 32 * i;
+            if (d < headDim)
+                s += qs[d] * kr[d];
+        }
+        s = warpSum(s);
+        const float newMax = fmaxf(runningMax, s);
+        const float correction = __expf(runningMax - newMax), p = __expf(s - newMax);
+        runningSum = runningSum * correction + p;
+        runningMax = newMax;
+        const float* vr = vCache + j * kvWidth + kvHead * headDim;
+#pragma unroll
+        for (int i = 0; i < kMaxChunks; ++i) {
+            const int64_t d = lane + 32 * i;
+            if (d < headDim)
+                acc[i] = acc[i] * correction + p * vr[d];
+        }
+    }
+    if (lane == 0) {
+        warpMaxes[warp] = runningMax;
+        warpSums[warp] = runningSum;
+    }
+#pragma unroll
+    for (int i = 0; i < kMaxChunks; ++i) {
+        const int64_t d = lane + 32 * i;
+        if (d < headDim)
+            warpAcc[warp][d] = acc[i];
+    }
+    __syncthreads();
+    float blockMax = -FLT_MAX;
+    for (int w = 0; w < kWarps; ++w)
+        blockMax = fmaxf(blockMax, warpMaxes[w]);
+    float total = 0.f;
+    float weight[kWarps];
+    for (int w = 0; w < kWarps; ++w) {
+        weight[w] = warpSums[w] > 0.f ? __expf(warpMaxes[w] - blockMax) : 0.f;
+        total += warpSums[w] * weight[w];
+    }
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+        float v = 0.f;
+        for (int w = 0; w < kWarps; ++w)
+            v += warpAcc[w][d] * weight[w];
+        out[2 + d] = v;
+    }
+    if (threadIdx.x == 0) {
+        out[0] = blockMax;
+        out[1] = total;
+    }
+}
+
+// out[t, h] = sum_c acc_c e^(max_c - M) / sum_c sum_c e^(max_c - M), M the largest max.
+__global__ void attentionCombineKernel(const float* partial, int64_t chunks, int64_t heads, int64_t headDim, float* out)
+{
+    const int64_t t = blockIdx.x, h = blockIdx.y;
+    const float* p = partial + (t * heads + h) * chunks * (headDim + 2);
+    float globalMax = -FLT_MAX;
+    for (int64_t c = 0; c < chunks; ++c)
+        if (p[c * (headDim + 2) + 1] > 0.f)
+            globalMax = fmaxf(globalMax, p[c * (headDim + 2)]);
+    float total = 0.f;
+    for (int64_t c = 0; c < chunks; ++c) {
+        const float* pc = p + c * (headDim + 2);
+        if (pc[1] > 0.f)
+            total += pc[1] * __expf(pc[0] - globalMax);
+    }
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+        float v = 0.f;
+        for (int64_t c = 0; c < chunks; ++c) {
+            const float* pc = p + c * (headDim + 2);
+            if (pc[1] > 0.f)
+                v += pc[2 + d] * __expf(pc[0] - globalMax);
+        }
+        out[t * heads * headDim + h * headDim + d] = v / total;
+    }
+}
+
 __global__ void storeKvKernel(const float* k, const float* v, float* kCache, float* vCache, int64_t count,
                               int64_t width, int64_t startPos, const int64_t* devicePos)
 {
@@ -114,6 +234,21 @@ void launchAttention(const float* q, const float* kCache, const float* vCache, f
     const dim3 grid{unsigned(n), unsigned(heads)}; // tokens on x: a long prefill exceeds y's 65535
     attentionKernel<<<grid, kWarps * 32, 0, stream>>>(q, kCache, vCache, out, startPos, devicePos, heads, kvHeads,
                                                       headDim, scale);
+}
+
+int64_t attentionSplitChunks(int64_t cacheRows) { return (cacheRows + kSplitKeys - 1) / kSplitKeys; }
+
+void launchAttentionSplit(const float* q, const float* kCache, const float* vCache, float* out, int64_t n,
+                          int64_t startPos, const int64_t* devicePos, int64_t heads, int64_t kvHeads, int64_t headDim,
+                          float scale, int64_t chunks, float* partial, cudaStream_t stream)
+{
+    if (n <= 0 || chunks <= 0)
+        return;
+    const dim3 grid{unsigned(chunks), unsigned(heads), unsigned(n)};
+    attentionPartialKernel<<<grid, kWarps * 32, 0, stream>>>(q, kCache, vCache, startPos, devicePos, heads, kvHeads,
+                                                             headDim, scale, chunks, partial);
+    attentionCombineKernel<<<dim3{unsigned(n), unsigned(heads)}, 128, 0, stream>>>(partial, chunks, heads, headDim,
+                                                                                   out);
 }
 
 void launchStoreKv(const float* k, const float* v, float* kCache, float* vCache, int64_t n, int64_t width,

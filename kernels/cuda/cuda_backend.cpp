@@ -104,7 +104,7 @@ CudaBackend::~CudaBackend()
     for (void* p : m_live)
         cudaFree(p);
     for (DeviceScratch* s : {&m_tokens, &m_act16, &m_weight16, &m_routeIds, &m_routeWeights, &m_moeTokenOfSlot,
-                             &m_moeSlotOf, &m_moeX, &m_moeG, &m_moeU, &m_moeA, &m_moeD})
+                             &m_moeSlotOf, &m_moeX, &m_moeG, &m_moeU, &m_moeA, &m_moeD, &m_attnPartial})
         cudaFree(s->data);
     for (PinnedScratch* s : {&m_hostTokens, &m_hostIds, &m_hostWeights, &m_hostTokenOfSlot, &m_hostSlotOf, &m_upload})
         cudaFreeHost(s->data);
@@ -455,6 +455,18 @@ void CudaBackend::attention(const AttentionParams& p)
     if (p.kCache->cols() != kvWidth || p.vCache->cols() != kvWidth || p.q->cols() != qWidth ||
         p.out->rows() != n || p.out->cols() != qWidth)
         badArgument("attention", "q / out [n, heads x headDim] and caches [context, kvHeads x headDim] expected");
+    if (n <= kGemvMaxTokens) {
+        // Decode: the keys split over blocks (the grid spans the whole cache, so it does
+        // not depend on the position).
+        const int64_t chunks = attentionSplitChunks(p.kCache->rows());
+        ensure(m_attnPartial, size_t(n * p.numHeads * chunks * (p.headDim + 2)) * 4, "attention");
+        launchAttentionSplit(static_cast<const float*>(p.q->data), static_cast<const float*>(p.kCache->data),
+                             static_cast<const float*>(p.vCache->data), static_cast<float*>(p.out->data), n,
+                             p.startPos, stepPosition(), p.numHeads, p.numKvHeads, p.headDim, p.scale, chunks,
+                             static_cast<float*>(m_attnPartial.data), m_stream);
+        MOE_CUDA_LAUNCHED("attention (split keys)");
+        return;
+    }
     launchAttention(static_cast<const float*>(p.q->data), static_cast<const float*>(p.kCache->data),
                     static_cast<const float*>(p.vCache->data), static_cast<float*>(p.out->data), n, p.startPos,
                     stepPosition(), p.numHeads, p.numKvHeads, p.headDim, p.scale, m_stream);

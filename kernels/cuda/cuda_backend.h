@@ -124,6 +124,7 @@ private:
     DeviceScratch m_routeWeights;
     DeviceScratch m_moeTokenOfSlot, m_moeSlotOf; // int32 [assignments]
     DeviceScratch m_moeX, m_moeG, m_moeU, m_moeA, m_moeD; // F32 [assignments, width]
+    DeviceScratch m_attnPartial; // split-key attention: F32 [n, heads, chunks, headDim + 2]
     PinnedScratch m_hostTokens, m_hostIds, m_hostWeights, m_hostTokenOfSlot, m_hostSlotOf, m_upload;
     std::vector<int64_t> m_expertOffsets; // [E + 1], reused
     // RoutingHostCopy::AfterSync copies, one pair per slot (layer).
