@@ -18,6 +18,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if CUDART_VERSION < 12000
+#error "the CUDA backend needs CUDA 12 or newer (graph instantiation with flags, capture-safe cuBLAS)"
+#endif
+
 namespace moe::cuda {
 namespace {
 
@@ -166,9 +170,10 @@ void CudaBackend::ensure(DeviceScratch& s, size_t bytes, const char* what)
     if (bytes <= s.bytes)
         return;
     requireNotRecording(what);
-    dropGraphs(); // they hold the old address
-    if (s.data)
+    if (s.data) {
+        dropGraphs(); // they hold the old address
         MOE_CUDA(cudaStreamSynchronize(m_stream)); // queued kernels may still read the old buffer
+    }
     deviceFree(s.data);
     s.data = nullptr;
     s.bytes = 0;
@@ -181,7 +186,8 @@ void CudaBackend::ensure(PinnedScratch& s, size_t bytes, const char* what)
     if (bytes <= s.bytes)
         return;
     requireNotRecording(what);
-    dropGraphs(); // they hold the old address
+    if (s.data)
+        dropGraphs(); // they hold the old address
     waitForPinned();
     cudaFreeHost(s.data);
     s.data = nullptr;
@@ -218,6 +224,8 @@ DeviceTensor CudaBackend::allocate(DType dtype, const Shape& shape)
 
 void CudaBackend::release(DeviceTensor& t)
 {
+    if (t.owned && t.data)
+        requireNotRecording("release");
     if (t.owned && t.data && m_live.erase(t.data))
         cudaFree(t.data);
     t.data = nullptr;
@@ -546,8 +554,10 @@ RoutingView CudaBackend::routeTopK(const DeviceTensor& logits, const RouterParam
         PinnedScratch& ids = m_slotIds[size_t(p.slot)];
         PinnedScratch& weights = m_slotWeights[size_t(p.slot)];
         const size_t bytes = std::max(assignments, m_hostIds.bytes / 4) * 4; // at least what reserve() sized
-        if (ids.bytes < bytes || weights.bytes < bytes)
+        if (ids.bytes < bytes || weights.bytes < bytes) {
+            requireNotRecording("routeTopK (routing buffers grow)");
             MOE_CUDA(cudaStreamSynchronize(m_stream)); // a copy into the old buffers may be in flight
+        }
         ensure(ids, bytes, "routeTopK");
         ensure(weights, bytes, "routeTopK");
         MOE_CUDA(cudaMemcpyAsync(ids.data, m_routeIds.data, assignments * 4, cudaMemcpyDeviceToHost, m_stream));
@@ -568,8 +578,8 @@ const CudaBackend::ExpertTable& CudaBackend::expertTable(const std::vector<Exper
     ExpertTable& t = m_expertTables[static_cast<const void*>(&experts)];
     const size_t count = experts.size();
     auto signature = [](const ExpertWeights& w) {
-        return std::array<int64_t, 5>{int64_t(w.gate.dtype), int64_t(w.up.dtype), int64_t(w.down.dtype), w.gate.rows(),
-                                      w.down.cols()};
+        return std::array<int64_t, 7>{int64_t(w.gate.dtype), int64_t(w.up.dtype), int64_t(w.down.dtype), w.gate.rows(),
+                                      w.gate.cols(), w.down.rows(), w.down.cols()};
     };
     bool same = t.host.size() == 3 * count && t.signatures.size() == count;
     for (size_t e = 0; same && e < count; ++e)
@@ -592,7 +602,8 @@ const CudaBackend::ExpertTable& CudaBackend::expertTable(const std::vector<Exper
         t.host[2 * count + e] = w.down.data;
         t.signatures[e] = signature(w);
         t.usable = t.usable && w.gate.dtype == gateUp && w.up.dtype == gateUp && w.down.dtype == down &&
-                   w.gate.rows() == t.width && w.up.rows() == t.width && w.down.cols() == t.width;
+                   w.gate.rows() == t.width && w.up.rows() == t.width && w.down.cols() == t.width &&
+                   w.up.cols() == w.gate.cols() && w.down.rows() == w.gate.cols();
     }
     if (t.device) {
         dropGraphs(); // they hold the old table
@@ -630,7 +641,8 @@ void CudaBackend::moeExperts(const MoeFfnParams& p)
     ensure(m_moeD, assignments * size_t(hidden) * 4, "moeExperts");
 
     const ExpertTable& table = expertTable(*p.experts);
-    if (n <= kGemvMaxTokens && table.usable && hidden % 4 == 0 && ffn % 4 == 0) {
+    if (n <= kGemvMaxTokens && table.usable && (*p.experts)[0].gate.cols() == hidden && hidden % 4 == 0 &&
+        ffn % 4 == 0) {
         launchMoeGateUp(table.pointers, deviceIds, int64_t(assignments), k, static_cast<const float*>(p.x->data), hidden,
                         ffn, static_cast<float*>(m_moeA.data), m_stream);
         MOE_CUDA_LAUNCHED("moeExperts (gate, up)");
@@ -733,6 +745,7 @@ bool CudaBackend::beginStepRecording(const StepKey& key, int64_t position)
     if (!m_graphsOn)
         return false;
     requireNotRecording("beginStepRecording");
+    MOE_CUDA(cudaSetDevice(m_device));
     ensure(m_devicePos, sizeof(int64_t), "beginStepRecording");
     ensure(m_hostPos, sizeof(int64_t), "beginStepRecording");
     MOE_CUDA(cudaEventSynchronize(m_stepDone)); // a replay may still read m_hostPos
@@ -742,7 +755,12 @@ bool CudaBackend::beginStepRecording(const StepKey& key, int64_t position)
     m_recordingKey = key;
     m_recordingTokens = 0;
     m_recordingVocab = 0;
-    MOE_CUDA(cudaMemcpyAsync(m_devicePos.data, m_hostPos.data, sizeof(int64_t), cudaMemcpyHostToDevice, m_stream));
+    const cudaError_t copied =
+        cudaMemcpyAsync(m_devicePos.data, m_hostPos.data, sizeof(int64_t), cudaMemcpyHostToDevice, m_stream);
+    if (copied != cudaSuccess) {
+        abortStepRecording(cudaGetErrorString(copied)); // leaves capture mode
+        return false;
+    }
     return true;
 }
 
@@ -807,6 +825,7 @@ bool CudaBackend::replayStep(const StepKey& key, int64_t position, const int32_t
     if (it == m_graphs.end() || it->second.tokens != n)
         return false;
     checkTokens(tokens, n, it->second.vocab);
+    MOE_CUDA(cudaSetDevice(m_device));
     MOE_CUDA(cudaEventSynchronize(m_stepDone)); // the last replay has read its inputs
     waitForPinned();                            // and so has any copy of an op run as is
     std::memcpy(m_hostTokens.data, tokens, size_t(n) * 4);

@@ -84,7 +84,7 @@ private:
     // One layer's expert weight pointers in device memory, for the decode-step kernels.
     struct ExpertTable {
         std::vector<const void*> host; // gate[E], up[E], down[E]: what `pointers` holds
-        std::vector<std::array<int64_t, 5>> signatures; // per expert: the 3 dtypes, width, down's columns
+        std::vector<std::array<int64_t, 7>> signatures; // per expert: the 3 dtypes, then gate's and down's shapes
         void* device = nullptr;
         ExpertPointers pointers;
         int64_t width = 0;

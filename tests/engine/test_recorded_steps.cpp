@@ -33,6 +33,7 @@ public:
     // What the test inspects.
     int recordings = 0, replays = 0, aborts = 0, forgets = 0;
     int failNextRecordingAt = -1; // throw from the Nth op of the next recording
+    bool failBegin = false;       // beginStepRecording itself throws
     bool recordingOn = true;
     void dropRecordings() { m_graphs.clear(); }
 
@@ -79,6 +80,8 @@ public:
     {
         if (!recordingOn)
             return false;
+        if (failBegin)
+            throw Error(ErrorCode::OutOfMemory, "recording test backend", "beginStepRecording", "injected failure");
         m_recording = true;
         m_key = key;
         m_position = position;
@@ -386,6 +389,13 @@ private slots:
         QCOMPARE(failing->recordings, 0);
         QCOMPARE(failing->replays, 0);
         QCOMPARE(QString::fromStdString(failing->stepRecordingStatus()), QString("off"));
+
+        RecordingBackend* failingBegin = nullptr;
+        auto engine3 = load(made.ggufPath, &failingBegin);
+        failingBegin->failBegin = true;
+        compareRuns(generate(*engine3, prompt, 14), want);
+        QCOMPARE(failingBegin->aborts, 1);
+        QCOMPARE(failingBegin->replays, 0);
     }
 
     // Telemetry off: no routing copy at all, the recording still replays; a reset that

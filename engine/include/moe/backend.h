@@ -15,6 +15,7 @@
 #include "moe/tensor.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -118,7 +119,9 @@ struct StepKey {
     uint32_t variant = 0;        // the caller's own distinctions (telemetry on, all logits)
     bool operator<(const StepKey& o) const
     {
-        return owner != o.owner ? owner < o.owner : cache != o.cache ? cache < o.cache : variant < o.variant;
+        if (owner != o.owner)
+            return std::less<const void*>()(owner, o.owner);
+        return cache != o.cache ? cache < o.cache : variant < o.variant;
     }
 };
 
@@ -147,7 +150,8 @@ public:
     // A GPU spends more time launching a decode step's few hundred small kernels than
     // running them; recorded once, the step is replayed as one launch. Replays key's
     // recording for `tokens` [n] at `position`; false when there is none (the caller then
-    // runs the ops, perhaps recording them). The step's results are read as usual after.
+    // runs the ops, perhaps recording them). The step's results are read as usual after,
+    // with a download(), which also frees the step's inputs for the next one.
     virtual bool replayStep(const StepKey& key, int64_t position, const int32_t* tokens, int64_t n)
     {
         (void)key, (void)position, (void)tokens, (void)n;

@@ -216,29 +216,36 @@ void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all
         *step = RecordedStep{};
         step->cache = cache.id();
     }
-    bool replayed = false;
+    if (cache.position() + n > cache.capacity())
+        throw Error(ErrorCode::InvalidArgument, "", "context",
+                    "the context is full (" + std::to_string(cache.capacity()) + " tokens)");
+    bool done = false;
     if (step && step->recorded) {
-        replayed = m_backend.replayStep(key, cache.position(), tokens, n);
-        step->recorded = replayed; // false: the backend dropped it (a buffer it used moved)
+        done = m_backend.replayStep(key, cache.position(), tokens, n);
+        step->recorded = done; // false: the backend dropped it (a buffer it used moved)
+        if (done)
+            m_pendingRouting = step->routing; // the recording's copies land in the same host buffers
     }
-    if (replayed) {
-        m_pendingRouting = step->routing; // the recording's copies land in the same host buffers
-    } else if (step && step->eagerSteps >= 1 && m_backend.beginStepRecording(key, cache.position())) {
+    if (!done && step && step->eagerSteps >= 1) {
         try {
-            queueOps(cache, tokens, n, allLogits, observer, recorder);
-            m_backend.endStepRecording();
-            step->recorded = true;
-            step->routing = m_pendingRouting;
+            if (m_backend.beginStepRecording(key, cache.position())) {
+                queueOps(cache, tokens, n, allLogits, observer, recorder);
+                m_backend.endStepRecording();
+                step->recorded = done = true;
+                step->routing = m_pendingRouting;
+            }
         } catch (const std::exception& e) {
             // Nothing of the recording ran: run the step as is (the backend stops recording).
             m_backend.abortStepRecording(e.what());
-            queueOps(cache, tokens, n, allLogits, observer, recorder);
         }
-    } else {
+    }
+    if (!done) {
         if (step)
             ++step->eagerSteps;
         queueOps(cache, tokens, n, allLogits, observer, recorder);
     }
+    // The wait for the step (all of a replay's time) counts as Other.
+    StageTimer timer(recorder, Stage::Other);
     const int64_t count = allLogits ? n : 1;
     DeviceTensor out = m_logits.rowsView(0, count);
     m_backend.download(out, logits, out.bytes);
