@@ -3,9 +3,9 @@
 // recurrence), so no score row is stored and any context length fits; the warps' partial
 // results are merged at the end. Lane l owns output dimensions l, l + 32, ...
 //
-// Keys are re-read per query from L2; tiling several queries of a prefill over shared K/V
-// tiles is the next step for speed. Decode (a few queries) splits the keys over blocks
-// instead (launchAttentionSplit), so a long context is read by many SMs, not one per head.
+// Keys are re-read per query from L2 here; a prefill of more than 8 queries with heads of
+// up to 128 takes the tiled kernel below instead, and decode (a few queries) splits the
+// keys over blocks (launchAttentionSplit), so a long context is read by many SMs.
 #include "attention.cuh"
 
 #include "common.cuh"
@@ -212,6 +212,92 @@ __global__ void attentionCombineKernel(const float* partial, int64_t chunks, int
     }
 }
 
+// Prefill (flash-attention style): block (tile, h) holds kTileQueries consecutive queries
+// of head h, one warp each, and walks the keys in tiles of 32 that the block loads into
+// shared memory once for all its queries (the per-query kernel reads every key once per
+// query from L2). Lane j scores key j of a tile (rows padded to headDim + 1 floats, so
+// the lanes' reads fall in different banks); the online softmax then folds the tile
+// into the lane's output dimensions l, l + 32, ... Keys past a query's position are
+// masked; tiles past the block's last query are not loaded.
+constexpr int kTileQueries = 16;
+constexpr int kTileKeys = 32;
+constexpr int64_t kTiledMaxHeadDim = 128;
+
+__global__ void attentionTiledKernel(const float* q, const float* kCache, const float* vCache, float* out, int64_t n,
+                                     int64_t startPos, int64_t heads, int64_t kvHeads, int64_t headDim, float scale)
+{
+    extern __shared__ float shared[];
+    const int64_t stride = headDim + 1;
+    float* ks = shared;                             // [kTileKeys][headDim + 1]
+    float* vs = ks + kTileKeys * stride;            // [kTileKeys][headDim + 1]
+    float* qs = vs + kTileKeys * stride;            // [kTileQueries][headDim]
+
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int64_t h = blockIdx.y, firstQuery = int64_t(blockIdx.x) * kTileQueries;
+    const int64_t t = firstQuery + warp; // this warp's query
+    const bool active = t < n;
+    const int64_t qWidth = heads * headDim, kvWidth = kvHeads * headDim;
+    const int64_t kvHead = h / (heads / kvHeads);
+    for (int64_t d = lane; d < headDim; d += 32)
+        qs[warp * headDim + d] = active ? q[t * qWidth + h * headDim + d] * scale : 0.f;
+
+    float acc[kTiledMaxHeadDim / 32];
+#pragma unroll
+    for (int c = 0; c < int(kTiledMaxHeadDim / 32); ++c)
+        acc[c] = 0.f;
+    float runningMax = -FLT_MAX, runningSum = 0.f;
+    const int64_t myKeys = startPos + t + 1; // keys [0, myKeys) for this query
+    const int64_t lastQuery = min(firstQuery + kTileQueries, n) - 1;
+    const int64_t blockKeys = startPos + lastQuery + 1;
+    for (int64_t tile = 0; tile < blockKeys; tile += kTileKeys) {
+        __syncthreads(); // the previous tile is no longer read (and qs is written)
+        for (int64_t i = threadIdx.x; i < kTileKeys * headDim; i += blockDim.x) {
+            const int64_t j = i / headDim, d = i % headDim, key = tile + j;
+            const bool in = key < blockKeys;
+            ks[j * stride + d] = in ? kCache[key * kvWidth + kvHead * headDim + d] : 0.f;
+            vs[j * stride + d] = in ? vCache[key * kvWidth + kvHead * headDim + d] : 0.f;
+        }
+        __syncthreads();
+        if (!active || tile >= myKeys)
+            continue;
+        const int64_t key = tile + lane;
+        float s = -FLT_MAX;
+        if (key < myKeys) {
+            s = 0.f;
+            const float* qr = qs + warp * headDim;
+            const float* kr = ks + lane * stride;
+            for (int64_t d = 0; d < headDim; ++d)
+                s += qr[d] * kr[d];
+        }
+        const float tileMax = warpMax(s);
+        const float newMax = fmaxf(runningMax, tileMax);
+        const float correction = __expf(runningMax - newMax);
+        const float p = key < myKeys ? __expf(s - newMax) : 0.f;
+        runningSum = runningSum * correction + warpSum(p);
+        runningMax = newMax;
+#pragma unroll
+        for (int c = 0; c < int(kTiledMaxHeadDim / 32); ++c)
+            acc[c] *= correction;
+        for (int j = 0; j < kTileKeys; ++j) {
+            const float pj = __shfl_sync(0xffffffffu, p, j);
+#pragma unroll
+            for (int c = 0; c < int(kTiledMaxHeadDim / 32); ++c) {
+                const int64_t d = lane + 32 * c;
+                if (d < headDim)
+                    acc[c] += pj * vs[j * stride + d];
+            }
+        }
+    }
+    if (!active)
+        return;
+#pragma unroll
+    for (int c = 0; c < int(kTiledMaxHeadDim / 32); ++c) {
+        const int64_t d = lane + 32 * c;
+        if (d < headDim)
+            out[t * qWidth + h * headDim + d] = acc[c] / runningSum;
+    }
+}
+
 __global__ void storeKvKernel(const float* k, const float* v, float* kCache, float* vCache, int64_t count,
                               int64_t width, int64_t startPos, const int64_t* devicePos)
 {
@@ -231,6 +317,13 @@ void launchAttention(const float* q, const float* kCache, const float* vCache, f
 {
     if (n <= 0)
         return;
+    if (!devicePos && n > kTileQueries / 2 && headDim <= kTiledMaxHeadDim) {
+        const size_t sharedBytes = size_t(2 * kTileKeys * (headDim + 1) + kTileQueries * headDim) * sizeof(float);
+        const dim3 grid{unsigned((n + kTileQueries - 1) / kTileQueries), unsigned(heads)};
+        attentionTiledKernel<<<grid, kTileQueries * 32, sharedBytes, stream>>>(q, kCache, vCache, out, n, startPos, heads,
+                                                                               kvHeads, headDim, scale);
+        return;
+    }
     const dim3 grid{unsigned(n), unsigned(heads)}; // tokens on x: a long prefill exceeds y's 65535
     attentionKernel<<<grid, kWarps * 32, 0, stream>>>(q, kCache, vCache, out, startPos, devicePos, heads, kvHeads,
                                                       headDim, scale);

@@ -309,6 +309,8 @@ std::vector<OpCase> registerCases()
     cases.push_back(attentionCase(1, 900, 4, 4, 128)); // decode over a long cache
     cases.push_back(attentionCase(20, 0, 8, 2, 64));   // prefill from the start (causal mask)
     cases.push_back(attentionCase(7, 50, 4, 1, 256));  // prefill after a cache, MQA, widest head
+    cases.push_back(attentionCase(40, 100, 8, 2, 128)); // tiled prefill after a cache, a partial query tile
+    cases.push_back(attentionCase(12, 5, 4, 4, 256));   // prefill, heads too wide for the tiled kernel
     for (const char* op : {"add", "add_scaled_rows", "swiglu", "sigmoid"})
         cases.push_back(elementwiseCase(op, 7, 1000));
     RouterParams mixtral;
