@@ -186,28 +186,40 @@ __global__ void attentionPartialKernel(const float* q, const float* kCache, cons
     }
 }
 
-// out[t, h] = sum_c acc_c e^(max_c - M) / sum_c sum_c e^(max_c - M), M the largest max.
-__global__ void attentionCombineKernel(const float* partial, int64_t chunks, int64_t heads, int64_t headDim, float* out)
+// out[t, h] = sum_c acc_c e^(max_c - M) / sum_c sum_c e^(max_c - M), M the largest max,
+// over the chunks that hold query t's keys (the position is read as the partial kernel
+// read it). Each chunk's weight e^(max_c - M) is computed once, into shared memory.
+__global__ void attentionCombineKernel(const float* partial, int64_t chunks, int64_t startPos, const int64_t* devicePos,
+                                       int64_t heads, int64_t headDim, float* out)
 {
+    extern __shared__ float weights[]; // [chunks]
+    __shared__ float reduce[32];
+    if (devicePos)
+        startPos = *devicePos;
     const int64_t t = blockIdx.x, h = blockIdx.y;
+    const int64_t used = min(chunks, (startPos + t + 1 + kSplitKeys - 1) / kSplitKeys);
     const float* p = partial + (t * heads + h) * chunks * (headDim + 2);
-    float globalMax = -FLT_MAX;
-    for (int64_t c = 0; c < chunks; ++c)
-        if (p[c * (headDim + 2) + 1] > 0.f)
-            globalMax = fmaxf(globalMax, p[c * (headDim + 2)]);
-    float total = 0.f;
-    for (int64_t c = 0; c < chunks; ++c) {
-        const float* pc = p + c * (headDim + 2);
-        if (pc[1] > 0.f)
-            total += pc[1] * __expf(pc[0] - globalMax);
+    float localMax = -FLT_MAX;
+    for (int64_t c = threadIdx.x; c < used; c += blockDim.x)
+        localMax = fmaxf(localMax, p[c * (headDim + 2)]); // every used chunk has a key
+    // Block maximum: warps, then the first warp.
+    localMax = warpMax(localMax);
+    if ((threadIdx.x & 31) == 0)
+        reduce[threadIdx.x >> 5] = localMax;
+    __syncthreads();
+    const int warps = int(blockDim.x >> 5);
+    const float globalMax = warpMax((threadIdx.x & 31) < warps ? reduce[threadIdx.x & 31] : -FLT_MAX);
+    float localTotal = 0.f;
+    for (int64_t c = threadIdx.x; c < used; c += blockDim.x) {
+        const float w = __expf(p[c * (headDim + 2)] - globalMax);
+        weights[c] = w;
+        localTotal += p[c * (headDim + 2) + 1] * w;
     }
+    const float total = blockSum(localTotal, reduce); // synchronises: weights are complete
     for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
         float v = 0.f;
-        for (int64_t c = 0; c < chunks; ++c) {
-            const float* pc = p + c * (headDim + 2);
-            if (pc[1] > 0.f)
-                v += pc[2 + d] * __expf(pc[0] - globalMax);
-        }
+        for (int64_t c = 0; c < used; ++c)
+            v += p[c * (headDim + 2) + 2 + d] * weights[c];
         out[t * heads * headDim + h * headDim + d] = v / total;
     }
 }
@@ -340,8 +352,8 @@ void launchAttentionSplit(const float* q, const float* kCache, const float* vCac
     const dim3 grid{unsigned(chunks), unsigned(heads), unsigned(n)};
     attentionPartialKernel<<<grid, kWarps * 32, 0, stream>>>(q, kCache, vCache, startPos, devicePos, heads, kvHeads,
                                                              headDim, scale, chunks, partial);
-    attentionCombineKernel<<<dim3{unsigned(n), unsigned(heads)}, 128, 0, stream>>>(partial, chunks, heads, headDim,
-                                                                                   out);
+    attentionCombineKernel<<<dim3{unsigned(n), unsigned(heads)}, 128, size_t(chunks) * sizeof(float), stream>>>(
+        partial, chunks, startPos, devicePos, heads, headDim, out);
 }
 
 void launchStoreKv(const float* k, const float* v, float* kCache, float* vCache, int64_t n, int64_t width,

@@ -306,6 +306,14 @@ void CudaBackend::reserve(const BackendReservation& r)
     ensure(m_routeWeights, assignments * 4, "reserve");
     ensure(m_hostIds, assignments * 4, "reserve");
     ensure(m_hostWeights, assignments * 4, "reserve");
+    if (r.maxContext > 0 && r.numHeads > 0) {
+        // Split-key decode attention: up to kGemvMaxTokens queries, head size at most the
+        // widest row over the heads.
+        const int64_t headDimBound = std::max<int64_t>(r.maxWidth / r.numHeads, 1);
+        ensure(m_attnPartial,
+               size_t(kGemvMaxTokens * r.numHeads * attentionSplitChunks(r.maxContext) * (headDimBound + 2)) * 4,
+               "reserve");
+    }
     if (r.numExperts > 0) {
         const size_t hidden = size_t(std::max<int64_t>(r.hiddenSize, 1)), ffn = size_t(std::max<int64_t>(r.expertWidth, 1));
         ensure(m_moeTokenOfSlot, assignments * 4, "reserve");
@@ -457,8 +465,9 @@ void CudaBackend::attention(const AttentionParams& p)
         badArgument("attention", "head size " + std::to_string(p.headDim) + " (at most " +
                                      std::to_string(kAttentionMaxHeadDim) + ") or head counts " +
                                      std::to_string(p.numHeads) + "/" + std::to_string(p.numKvHeads));
-    if (p.startPos + n > p.kCache->rows())
-        badArgument("attention", "positions past the cache");
+    if (p.startPos < 0 || p.startPos + n > p.kCache->rows() || p.startPos + n > p.vCache->rows())
+        badArgument("attention", "positions " + std::to_string(p.startPos) + ".." + std::to_string(p.startPos + n) +
+                                     " outside the cache");
     const int64_t kvWidth = p.numKvHeads * p.headDim, qWidth = p.numHeads * p.headDim;
     if (p.kCache->cols() != kvWidth || p.vCache->cols() != kvWidth || p.q->cols() != qWidth ||
         p.out->rows() != n || p.out->cols() != qWidth)

@@ -2,6 +2,8 @@
 
 #include "moe/dtype.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 
@@ -167,13 +169,18 @@ OpCase ropeCase(RopeLayout layout, int64_t n, int64_t startPos, int64_t heads, i
 }
 
 // storeKv of n new rows after startPos old ones, then attention of the n queries.
-OpCase attentionCase(int64_t n, int64_t startPos, int64_t heads, int64_t kvHeads, int64_t headDim)
+// The cache holds `capacity` rows (0: just startPos + n); rows past the position hold
+// other values, which no query may see.
+OpCase attentionCase(int64_t n, int64_t startPos, int64_t heads, int64_t kvHeads, int64_t headDim,
+                     int64_t capacity = 0)
 {
     const std::string name = "attention n=" + std::to_string(n) + " pos=" + std::to_string(startPos) + " heads=" +
-                             std::to_string(heads) + "/" + std::to_string(kvHeads) + " d=" + std::to_string(headDim);
+                             std::to_string(heads) + "/" + std::to_string(kvHeads) + " d=" + std::to_string(headDim) +
+                             (capacity > 0 ? " cache=" + std::to_string(capacity) : std::string());
     return {name, 1e-10, [=](OpContext& c) {
                 const int64_t context = startPos + n, kvWidth = kvHeads * headDim;
-                DeviceTensor kCache = c.activations(context, kvWidth), vCache = c.activations(context, kvWidth);
+                const int64_t rows = std::max(capacity, context);
+                DeviceTensor kCache = c.activations(rows, kvWidth), vCache = c.activations(rows, kvWidth);
                 DeviceTensor k = c.activations(n, kvWidth), v = c.activations(n, kvWidth);
                 DeviceTensor q = c.activations(n, heads * headDim);
                 DeviceTensor out = c.zeros(n, heads * headDim);
@@ -311,6 +318,9 @@ std::vector<OpCase> registerCases()
     cases.push_back(attentionCase(7, 50, 4, 1, 256));  // prefill after a cache, MQA, widest head
     cases.push_back(attentionCase(40, 100, 8, 2, 128)); // tiled prefill after a cache, a partial query tile
     cases.push_back(attentionCase(12, 5, 4, 4, 256));   // prefill, heads too wide for the tiled kernel
+    cases.push_back(attentionCase(1, 37, 8, 2, 64, 1024)); // decode in a larger cache: empty key chunks
+    cases.push_back(attentionCase(3, 600, 4, 2, 128, 2048));
+    cases.push_back(attentionCase(24, 10, 6, 2, 80, 64));  // tiled, head size not a multiple of 32, GQA 3
     for (const char* op : {"add", "add_scaled_rows", "swiglu", "sigmoid"})
         cases.push_back(elementwiseCase(op, 7, 1000));
     RouterParams mixtral;
