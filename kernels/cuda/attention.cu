@@ -19,32 +19,25 @@ constexpr int kWarps = 4;
 constexpr int kMaxChunks = int(kAttentionMaxHeadDim / 32);
 constexpr int64_t kSplitKeys = 256; // keys per block of the split-key decode kernel
 
-__global__ void attentionKernel(const float* q, const float* kCache, const float* vCache, float* out,
-                                int64_t startPos, const int64_t* devicePos, int64_t heads, int64_t kvHeads,
-                                int64_t headDim, float scale)
+// One (query, head) over keys [first, last): kWarps warps each walk every kWarps-th key
+// with the online softmax, then the warps' results are merged. Calls emit(d, v, total)
+// for every output dimension d, v being the unnormalised accumulator (relative to the
+// returned maximum) and total the sum of weights; returns {maximum, total}. qs holds the
+// scaled query; last > first.
+template <class Emit>
+__device__ float2 attendRange(const float* qs, const float* kCache, const float* vCache, int64_t kvWidth,
+                              int64_t kvOffset, int64_t headDim, int64_t first, int64_t last, Emit emit)
 {
-    if (devicePos)
-        startPos = *devicePos;
-    __shared__ float qs[kAttentionMaxHeadDim];
     __shared__ float warpMaxes[kWarps], warpSums[kWarps];
     __shared__ float warpAcc[kWarps][kAttentionMaxHeadDim];
-
-    const int64_t t = blockIdx.x, h = blockIdx.y;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int64_t qWidth = heads * headDim, kvWidth = kvHeads * headDim;
-    const int64_t kvHead = h / (heads / kvHeads);
-    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
-        qs[d] = q[t * qWidth + h * headDim + d] * scale;
-    __syncthreads();
-
     float acc[kMaxChunks];
 #pragma unroll
     for (int c = 0; c < kMaxChunks; ++c)
         acc[c] = 0.f;
     float runningMax = -FLT_MAX, runningSum = 0.f;
-    const int64_t keys = startPos + t + 1;
-    for (int64_t j = warp; j < keys; j += kWarps) {
-        const float* kr = kCache + j * kvWidth + kvHead * headDim;
+    for (int64_t j = first + warp; j < last; j += kWarps) {
+        const float* kr = kCache + j * kvWidth + kvOffset;
         float s = 0.f;
 #pragma unroll
         for (int c = 0; c < kMaxChunks; ++c) {
@@ -57,7 +50,7 @@ __global__ void attentionKernel(const float* q, const float* kCache, const float
         const float correction = __expf(runningMax - newMax), p = __expf(s - newMax);
         runningSum = runningSum * correction + p;
         runningMax = newMax;
-        const float* vr = vCache + j * kvWidth + kvHead * headDim;
+        const float* vr = vCache + j * kvWidth + kvOffset;
 #pragma unroll
         for (int c = 0; c < kMaxChunks; ++c) {
             const int64_t d = lane + 32 * c;
@@ -76,101 +69,13 @@ __global__ void attentionKernel(const float* q, const float* kCache, const float
             warpAcc[warp][d] = acc[c];
     }
     __syncthreads();
-    float globalMax = -FLT_MAX;
-    for (int w = 0; w < kWarps; ++w)
-        globalMax = fmaxf(globalMax, warpMaxes[w]);
-    float total = 0.f;
-    float weight[kWarps];
-    for (int w = 0; w < kWarps; ++w) {
-        // A warp that saw no key keeps max -FLT_MAX and sum 0: its weight underflows to 0.
-        weight[w] = warpSums[w] > 0.f ? __expf(warpMaxes[w] - globalMax) : 0.f;
-        total += warpSums[w] * weight[w];
-    }
-    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
-        float v = 0.f;
-        for (int w = 0; w < kWarps; ++w)
-            v += warpAcc[w][d] * weight[w];
-        out[t * qWidth + h * headDim + d] = v / total;
-    }
-}
-
-// Split-key decode (flash-decoding): block (c, h, t) runs the same recurrence over keys
-// [c * kSplitKeys, (c + 1) * kSplitKeys) of query t's causal range and leaves its running
-// max, sum and unnormalised accumulator in `partial`; attentionCombineKernel merges the
-// chunks. The grid covers the whole cache, so it does not change with the position (a
-// recorded step replays it); chunks past the query's keys leave an empty partial.
-__global__ void attentionPartialKernel(const float* q, const float* kCache, const float* vCache, int64_t startPos,
-                                       const int64_t* devicePos, int64_t heads, int64_t kvHeads, int64_t headDim,
-                                       float scale, int64_t chunks, float* partial)
-{
-    __shared__ float qs[kAttentionMaxHeadDim];
-    __shared__ float warpMaxes[kWarps], warpSums[kWarps];
-    __shared__ float warpAcc[kWarps][kAttentionMaxHeadDim];
-
-    if (devicePos)
-        startPos = *devicePos;
-    const int64_t c = blockIdx.x, h = blockIdx.y, t = blockIdx.z;
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int64_t qWidth = heads * headDim, kvWidth = kvHeads * headDim;
-    const int64_t kvHead = h / (heads / kvHeads);
-    float* out = partial + ((t * heads + h) * chunks + c) * (headDim + 2);
-    const int64_t keys = startPos + t + 1;
-    const int64_t first = c * kSplitKeys, last = min(first + kSplitKeys, keys);
-    if (first >= keys) {
-        if (threadIdx.x == 0) {
-            out[0] = -FLT_MAX;
-            out[1] = 0.f;
-        }
-        return;
-    }
-    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
-        qs[d] = q[t * qWidth + h * headDim + d] * scale;
-    __syncthreads();
-
-    float acc[kMaxChunks];
-#pragma unroll
-    for (int i = 0; i < kMaxChunks; ++i)
-        acc[i] = 0.f;
-    float runningMax = -FLT_MAX, runningSum = 0.f;
-    for (int64_t j = first + warp; j < last; j += kWarps) {
-        const float* kr = kCache + j * kvWidth + kvHead * headDim;
-        float s = 0.f;
-#pragma unroll
-        for (int i = 0; i < kMaxChunks; ++i) {
-            const int64_t d = lane + 32 * i;
-            if (d < headDim)
-                s += qs[d] * kr[d];
-        }
-        s = warpSum(s);
-        const float newMax = fmaxf(runningMax, s);
-        const float correction = __expf(runningMax - newMax), p = __expf(s - newMax);
-        runningSum = runningSum * correction + p;
-        runningMax = newMax;
-        const float* vr = vCache + j * kvWidth + kvHead * headDim;
-#pragma unroll
-        for (int i = 0; i < kMaxChunks; ++i) {
-            const int64_t d = lane + 32 * i;
-            if (d < headDim)
-                acc[i] = acc[i] * correction + p * vr[d];
-        }
-    }
-    if (lane == 0) {
-        warpMaxes[warp] = runningMax;
-        warpSums[warp] = runningSum;
-    }
-#pragma unroll
-    for (int i = 0; i < kMaxChunks; ++i) {
-        const int64_t d = lane + 32 * i;
-        if (d < headDim)
-            warpAcc[warp][d] = acc[i];
-    }
-    __syncthreads();
     float blockMax = -FLT_MAX;
     for (int w = 0; w < kWarps; ++w)
         blockMax = fmaxf(blockMax, warpMaxes[w]);
     float total = 0.f;
     float weight[kWarps];
     for (int w = 0; w < kWarps; ++w) {
+        // A warp that saw no key keeps max -FLT_MAX and sum 0: its weight is 0.
         weight[w] = warpSums[w] > 0.f ? __expf(warpMaxes[w] - blockMax) : 0.f;
         total += warpSums[w] * weight[w];
     }
@@ -178,11 +83,63 @@ __global__ void attentionPartialKernel(const float* q, const float* kCache, cons
         float v = 0.f;
         for (int w = 0; w < kWarps; ++w)
             v += warpAcc[w][d] * weight[w];
-        out[2 + d] = v;
+        emit(d, v, total);
     }
+    return make_float2(blockMax, total);
+}
+
+// The scaled query of (t, h) into shared memory.
+__device__ void loadQuery(const float* q, int64_t t, int64_t h, int64_t heads, int64_t headDim, float scale,
+                          float* qs)
+{
+    for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x)
+        qs[d] = q[t * heads * headDim + h * headDim + d] * scale;
+    __syncthreads();
+}
+
+__global__ void attentionKernel(const float* q, const float* kCache, const float* vCache, float* out,
+                                int64_t startPos, const int64_t* devicePos, int64_t heads, int64_t kvHeads,
+                                int64_t headDim, float scale)
+{
+    __shared__ float qs[kAttentionMaxHeadDim];
+    if (devicePos)
+        startPos = *devicePos;
+    const int64_t t = blockIdx.x, h = blockIdx.y;
+    loadQuery(q, t, h, heads, headDim, scale, qs);
+    float* o = out + t * heads * headDim + h * headDim;
+    attendRange(qs, kCache, vCache, kvHeads * headDim, h / (heads / kvHeads) * headDim, headDim, 0, startPos + t + 1,
+                [o](int64_t d, float v, float total) { o[d] = v / total; });
+}
+
+// Split-key decode (flash-decoding): block (c, h, t) runs the same recurrence over keys
+// [c * kSplitKeys, (c + 1) * kSplitKeys) of query t's causal range and leaves its
+// maximum, sum and unnormalised accumulator in `partial`; attentionCombineKernel merges
+// the chunks. The grid covers the whole cache, so it does not change with the position
+// (a recorded step replays it); chunks past the query's keys leave an empty partial.
+__global__ void attentionPartialKernel(const float* q, const float* kCache, const float* vCache, int64_t startPos,
+                                       const int64_t* devicePos, int64_t heads, int64_t kvHeads, int64_t headDim,
+                                       float scale, int64_t chunks, float* partial)
+{
+    __shared__ float qs[kAttentionMaxHeadDim];
+    if (devicePos)
+        startPos = *devicePos;
+    const int64_t c = blockIdx.x, h = blockIdx.y, t = blockIdx.z;
+    float* out = partial + ((t * heads + h) * chunks + c) * (headDim + 2);
+    const int64_t keys = startPos + t + 1;
+    const int64_t first = c * kSplitKeys, last = min(first + kSplitKeys, keys);
+    if (first >= keys) { // the whole block leaves: no barrier is skipped
+        if (threadIdx.x == 0) {
+            out[0] = -FLT_MAX;
+            out[1] = 0.f;
+        }
+        return;
+    }
+    loadQuery(q, t, h, heads, headDim, scale, qs);
+    const float2 r = attendRange(qs, kCache, vCache, kvHeads * headDim, h / (heads / kvHeads) * headDim, headDim,
+                                 first, last, [out](int64_t d, float v, float) { out[2 + d] = v; });
     if (threadIdx.x == 0) {
-        out[0] = blockMax;
-        out[1] = total;
+        out[0] = r.x;
+        out[1] = r.y;
     }
 }
 
