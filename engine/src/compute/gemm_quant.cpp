@@ -134,49 +134,56 @@ inline __m256i fifthBits(const uint8_t* qh)
     return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
 }
 
+// kUnsigned: load() gives q >= 0 and the weight is d (q - kOffset) [+ m]; maddubs takes
+// q as is and kOffset * sum(x) comes off per token block. Otherwise load() gives the
+// signed value and the dot moves its sign onto x.
 struct LoadQ8 {
     using Block = BlockQ8_0;
-    static constexpr bool kMin = false;
+    static constexpr bool kMin = false, kUnsigned = false;
+    static constexpr int kOffset = 0;
     static __m256i load(const Block* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b->q)); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadQ4 {
     using Block = BlockQ4_0;
-    static constexpr bool kMin = false;
-    static __m256i load(const Block* b) { return _mm256_sub_epi8(nibbles(b->q), _mm256_set1_epi8(8)); }
+    static constexpr bool kMin = false, kUnsigned = true;
+    static constexpr int kOffset = 8;
+    static __m256i load(const Block* b) { return nibbles(b->q); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadIQ4NL {
     using Block = BlockIQ4_NL;
-    static constexpr bool kMin = false;
+    static constexpr bool kMin = false, kUnsigned = false;
+    static constexpr int kOffset = 0;
     static __m256i load(const Block* b) { return _mm256_shuffle_epi8(lookupTable(kIq4nlValues), nibbles(b->qs)); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadMXFP4 {
     using Block = BlockMXFP4;
-    static constexpr bool kMin = false;
+    static constexpr bool kMin = false, kUnsigned = false;
+    static constexpr int kOffset = 0;
     static __m256i load(const Block* b) { return _mm256_shuffle_epi8(lookupTable(kMxfp4Values), nibbles(b->qs)); }
     static float scale(const Block* b) { return e8m0ToF32Half(b->e); }
 };
 struct LoadQ5_0 {
     using Block = BlockQ5_0;
-    static constexpr bool kMin = false;
-    static __m256i load(const Block* b)
-    {
-        return _mm256_sub_epi8(_mm256_or_si256(nibbles(b->qs), fifthBits(b->qh)), _mm256_set1_epi8(16));
-    }
+    static constexpr bool kMin = false, kUnsigned = true;
+    static constexpr int kOffset = 16;
+    static __m256i load(const Block* b) { return _mm256_or_si256(nibbles(b->qs), fifthBits(b->qh)); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
 };
 struct LoadQ4_1 {
     using Block = BlockQ4_1;
-    static constexpr bool kMin = true;
+    static constexpr bool kMin = true, kUnsigned = true;
+    static constexpr int kOffset = 0;
     static __m256i load(const Block* b) { return nibbles(b->qs); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
     static float min(const Block* b) { return _cvtsh_ss(b->m); }
 };
 struct LoadQ5_1 {
     using Block = BlockQ5_1;
-    static constexpr bool kMin = true;
+    static constexpr bool kMin = true, kUnsigned = true;
+    static constexpr int kOffset = 0;
     static __m256i load(const Block* b) { return _mm256_or_si256(nibbles(b->qs), fifthBits(b->qh)); }
     static float scale(const Block* b) { return _cvtsh_ss(b->d); }
     static float min(const Block* b) { return _cvtsh_ss(b->m); }
@@ -205,6 +212,14 @@ inline __m256 dot32(__m256i w, __m256i x)
     const __m256i signedX = _mm256_sign_epi8(x, w);
     const __m256i pairs = _mm256_maddubs_epi16(absW, signedX);
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+// Unsigned q (<= 31) x signed x as 8 i32 lane sums, minus `offset` (kOffset * x's lane
+// sums, the same lanes): exactly (q - kOffset) . x. |pair| <= 2 * 31 * 127.
+inline __m256 dot32Unsigned(__m256i q, __m256i x, __m256i offset)
+{
+    const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(q, x), _mm256_set1_epi16(1));
+    return _mm256_cvtepi32_ps(_mm256_sub_epi32(sums, offset));
 }
 
 template <class WL, int RM, int RN>
@@ -238,9 +253,22 @@ void quantTileAvx2(const uint8_t* w, size_t wrb, const ActQ8Block* x, int64_t ld
         for (int t = 0; t < RN; ++t) {
             const ActQ8Block& xb = x[t * ldxb + b];
             const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+            if constexpr (WL::kUnsigned) {
+                // kOffset * x in the lanes madd(maddubs(q, x)) sums to (|pair| <= 2 * 16 * 127).
+                const __m256i offset =
+                    WL::kOffset == 0
+                        ? _mm256_setzero_si256()
+                        : _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(char(WL::kOffset)), xv),
+                                            _mm256_set1_epi16(1));
 #pragma GCC unroll 4
-            for (int r = 0; r < RM; ++r)
-                acc[r][t] = _mm256_fmadd_ps(dot32(wq[r], xv), _mm256_set1_ps(dw[r] * xb.d), acc[r][t]);
+                for (int r = 0; r < RM; ++r)
+                    acc[r][t] =
+                        _mm256_fmadd_ps(dot32Unsigned(wq[r], xv, offset), _mm256_set1_ps(dw[r] * xb.d), acc[r][t]);
+            } else {
+#pragma GCC unroll 4
+                for (int r = 0; r < RM; ++r)
+                    acc[r][t] = _mm256_fmadd_ps(dot32(wq[r], xv), _mm256_set1_ps(dw[r] * xb.d), acc[r][t]);
+            }
             if constexpr (WL::kMin) {
                 const __m256 xs = sum32(xv);
 #pragma GCC unroll 4
