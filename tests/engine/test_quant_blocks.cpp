@@ -338,8 +338,9 @@ private slots:
                 ++covered;
                 QVERIFY2(std::memcmp(scalar.data(), simd.data(), size_t(n) * 4) == 0, dtypeName(t));
             }
-        // Q4_K, Q5_K, Q6_K, IQ4_XS, Q4_1, Q5_0, Q5_1, IQ4_NL and MXFP4, four scale kinds each.
-        QCOMPARE(covered, 9 * 4);
+        // Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, Q4_1, Q5_0, Q5_1, IQ4_NL and MXFP4, four
+        // scale kinds each.
+        QCOMPARE(covered, 11 * 4);
     }
 
     void quantizeRoundTripWithinBound()

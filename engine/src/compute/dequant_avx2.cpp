@@ -1,4 +1,4 @@
-// AVX2 dequantisation of Q4_K, Q5_K, Q6_K, IQ4_XS and the 32-element block types with a nibble
+// AVX2 dequantisation of Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS and the 32-element block types with a nibble
 // layout (Q4_1, Q5_0, Q5_1, IQ4_NL, MXFP4), bit-identical to dequantizeRow (ggml's
 // dequantize_row_*): each weight is the same f32 roundings in the same order, e.g.
 // Q4_K (d * sc) * q - dmin * m, Q4_1 q * d + m. This file is compiled with
@@ -51,6 +51,61 @@ void q45KRow(const Block* x, float* y, int64_t nb)
                 _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, _mm256_cvtepi32_ps(hi)), m2));
             }
         }
+    }
+}
+
+// Q2_K: per 16 weights dl = d * (sc & 15), ml = dmin * (sc >> 4), then dl * q - ml;
+// element 128 h + 32 p + l is bits 2p of byte l of qs[32 h ..].
+void q2KRow(const BlockQ2_K* x, float* y, int64_t nb)
+{
+    const __m256i three = _mm256_set1_epi32(3);
+    for (int64_t i = 0; i < nb; ++i) {
+        const float d = _cvtsh_ss(x[i].d), dmin = _cvtsh_ss(x[i].dmin);
+        const uint8_t* q = x[i].qs;
+        int is = 0;
+        for (int h = 0; h < 2; ++h, q += 32)
+            for (int shift = 0; shift < 8; shift += 2)
+                for (int half = 0; half < 2; ++half, y += 16) {
+                    const uint8_t sc = x[i].scales[is++];
+                    const __m256 dl = _mm256_set1_ps(d * float(sc & 0xF)), ml = _mm256_set1_ps(dmin * float(sc >> 4));
+                    for (int l = 0; l < 16; l += 8) {
+                        const __m256i v = _mm256_and_si256(_mm256_srli_epi32(bytes8(q + 16 * half + l), shift), three);
+                        _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(dl, _mm256_cvtepi32_ps(v)), ml));
+                    }
+                }
+    }
+}
+
+// Q3_K: dl = d * (6-bit scale - 32) per 16 weights, then dl * (2 low bits - (hmask bit ?
+// 0 : 4)); scales unpacked as q3_K in quant/block_dequantize.cpp.
+void q3KRow(const BlockQ3_K* x, float* y, int64_t nb)
+{
+    const __m256i three = _mm256_set1_epi32(3), four = _mm256_set1_epi32(4);
+    for (int64_t i = 0; i < nb; ++i) {
+        const float dAll = _cvtsh_ss(x[i].d);
+        int8_t scales[16];
+        for (int j = 0; j < 16; ++j) {
+            const int low = j < 8 ? x[i].scales[j] & 0xF : x[i].scales[j - 8] >> 4;
+            const int high = (x[i].scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+            scales[j] = int8_t((low | (high << 4)) - 32);
+        }
+        const uint8_t* q = x[i].qs;
+        int is = 0, bit = 0;
+        for (int h = 0; h < 2; ++h, q += 32)
+            for (int shift = 0; shift < 8; shift += 2, ++bit) {
+                const __m256i mask = _mm256_set1_epi32(1 << bit);
+                for (int half = 0; half < 2; ++half, y += 16) {
+                    const __m256 dl = _mm256_set1_ps(dAll * float(scales[is++]));
+                    for (int l = 0; l < 16; l += 8) {
+                        const int e = 16 * half + l;
+                        const __m256i low = _mm256_and_si256(_mm256_srli_epi32(bytes8(q + e), shift), three);
+                        const __m256i clear =
+                            _mm256_cmpeq_epi32(_mm256_and_si256(bytes8(x[i].hmask + e), mask), _mm256_setzero_si256());
+                        const __m256i v = _mm256_sub_epi32(low, _mm256_and_si256(clear, four));
+                        _mm256_storeu_ps(y + l, _mm256_mul_ps(dl, _mm256_cvtepi32_ps(v)));
+                    }
+                }
+            }
     }
 }
 
@@ -164,6 +219,14 @@ bool dequantizeRowSimd(CpuSimd simd, DType wtype, const void* src, float* dst, i
         }
         if (wtype == DType::Q5_K) {
             q45KRow(static_cast<const BlockQ5_K*>(src), dst, k / kQK_K);
+            return true;
+        }
+        if (wtype == DType::Q2_K) {
+            q2KRow(static_cast<const BlockQ2_K*>(src), dst, k / kQK_K);
+            return true;
+        }
+        if (wtype == DType::Q3_K) {
+            q3KRow(static_cast<const BlockQ3_K*>(src), dst, k / kQK_K);
             return true;
         }
         if (wtype == DType::IQ4_XS) {
