@@ -126,6 +126,8 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
         applyLoadQuantization(d.info, d.files, qplan, *options.quantize);
         conversions = quant::conversionsOf(qplan);
     }
+    if (options.makeBackend && options.parallel.isParallel())
+        throw Error(ErrorCode::InvalidArgument, path, "devices", "a backend of the caller's own runs on one device only");
     if (options.parallel.isParallel())
         planParallel(spec, d.info, d.contextLength, options.parallel, d.plan, d.deviceMemory);
     d.backend = options.makeBackend ? options.makeBackend() : createBackend(options, d.deviceFallbackReason);
