@@ -92,6 +92,18 @@ static_assert(sizeof(BlockMXFP4) == 17);
 
 // ggml-common.h kvalues_iq4nl: the non-linear 4-bit grid of IQ4_NL / IQ4_XS.
 inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+// Q3_K's sixteen 6-bit scales, unbiased (-32): the low nibbles are in bytes 0..7
+// (sub-blocks 0..7 low, 8..15 high nibble), the top two bits in bytes 8..11 (ggml's
+// aux[] unpacking). `scales` is the block's 12 scale bytes.
+inline void q3kScales(const uint8_t* scales, int8_t* out)
+{
+    for (int j = 0; j < 16; ++j) {
+        const int low = j < 8 ? scales[j] & 0xF : scales[j - 8] >> 4;
+        const int high = (scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+        out[j] = int8_t((low | (high << 4)) - 32);
+    }
+}
+
 // ggml-common.h kvalues_mxfp4: E2M1 values doubled (so they are integers); the scale
 // is halved to match (ggml_e8m0_to_fp32_half).
 inline constexpr int8_t kMxfp4Values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};

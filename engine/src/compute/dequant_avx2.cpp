@@ -77,18 +77,14 @@ void q2KRow(const BlockQ2_K* x, float* y, int64_t nb)
 }
 
 // Q3_K: dl = d * (6-bit scale - 32) per 16 weights, then dl * (2 low bits - (hmask bit ?
-// 0 : 4)); scales unpacked as q3_K in quant/block_dequantize.cpp.
+// 0 : 4)); q3kScales unpacks the scales.
 void q3KRow(const BlockQ3_K* x, float* y, int64_t nb)
 {
     const __m256i three = _mm256_set1_epi32(3), four = _mm256_set1_epi32(4);
     for (int64_t i = 0; i < nb; ++i) {
         const float dAll = _cvtsh_ss(x[i].d);
         int8_t scales[16];
-        for (int j = 0; j < 16; ++j) {
-            const int low = j < 8 ? x[i].scales[j] & 0xF : x[i].scales[j - 8] >> 4;
-            const int high = (x[i].scales[8 + j % 4] >> (2 * (j / 4))) & 3;
-            scales[j] = int8_t((low | (high << 4)) - 32);
-        }
+        q3kScales(x[i].scales, scales);
         const uint8_t* q = x[i].qs;
         int is = 0, bit = 0;
         for (int h = 0; h < 2; ++h, q += 32)

@@ -126,22 +126,12 @@ float dotQ2KScalar(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb)
     return acc;
 }
 
-// Q3_K's sixteen 6-bit scales, unbiased (see q3_K in quant/block_dequantize.cpp).
-inline void q3kScales(const BlockQ3_K& b, int8_t* scales)
-{
-    for (int j = 0; j < 16; ++j) {
-        const int low = j < 8 ? b.scales[j] & 0xF : b.scales[j - 8] >> 4;
-        const int high = (b.scales[8 + j % 4] >> (2 * (j / 4))) & 3;
-        scales[j] = int8_t((low | (high << 4)) - 32);
-    }
-}
-
 float dotQ3KScalar(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb)
 {
     float acc = 0.f;
     for (int64_t i = 0; i < nb; ++i) {
         int8_t scales[16];
-        q3kScales(w[i], scales);
+        q3kScales(w[i].scales, scales);
         int32_t isum = 0;
         for (int sb = 0; sb < 16; ++sb) {
             const int h = sb / 8, p = (sb / 2) % 4, first = 16 * (sb % 2);
@@ -413,7 +403,7 @@ float dotQ2KAvx2(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb)
     return hsum8(acc) - hsum8(accMins);
 }
 
-// q3kScales with vector ops: scale j's low 4 bits are nibble (j / 8) of byte j % 8, its
+// q3kScales (moe/quant_blocks.h) with vector ops: scale j's low 4 bits are nibble (j / 8) of byte j % 8, its
 // high 2 bits bits 2 (j / 4) of byte 8 + j % 4.
 inline Scales16 q3kScales16(const BlockQ3_K& b)
 {

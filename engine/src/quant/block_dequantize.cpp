@@ -80,18 +80,14 @@ void q2_K(const BlockQ2_K* x, float* y, size_t nb)
     }
 }
 
-// Q3_K: sixteen 6-bit scales biased by 32: low nibbles in bytes 0..7 (sub-blocks 0..7
-// low, 8..15 high nibble), top two bits in bytes 8..11 (ggml's aux[] unpacking).
+// Q3_K: sixteen 6-bit scales biased by 32 (q3kScales), 2 low bits per weight in four
+// planes, the third from hmask.
 void q3_K(const BlockQ3_K* x, float* y, size_t nb)
 {
     for (size_t i = 0; i < nb; ++i) {
         const float dAll = f16ToF32(x[i].d);
         int8_t scales[16];
-        for (int j = 0; j < 16; ++j) {
-            const int low = j < 8 ? x[i].scales[j] & 0xF : x[i].scales[j - 8] >> 4;
-            const int high = (x[i].scales[8 + j % 4] >> (2 * (j / 4))) & 3;
-            scales[j] = int8_t((low | (high << 4)) - 32);
-        }
+        q3kScales(x[i].scales, scales);
         const uint8_t* q = x[i].qs;
         const uint8_t* hm = x[i].hmask;
         uint8_t m = 1;
