@@ -161,6 +161,11 @@ private slots:
     void rmsNormWholeRowAndPerHead();
     void ropeLayouts();
     void attentionCausalGqa();
+
+private:
+    void attentionCase(std::mt19937& rng, int64_t heads, int64_t kvHeads, int64_t d, int64_t ctx, int64_t start);
+
+private slots:
     void elementwise();
     void routeSoftmaxRenorm();
     void routeSoftmaxNoRenorm();
@@ -365,7 +370,18 @@ void TestCpuKernels::ropeLayouts()
 void TestCpuKernels::attentionCausalGqa()
 {
     std::mt19937 rng(11);
-    const int64_t heads = 4, kvHeads = 2, d = 40, ctx = 64, start = 20;
+    // Short: one block of keys. Long: several blocks (the running max rescales), and 12
+    // query heads on one KV head, more than one group of heads per work item.
+    struct Shape {
+        int64_t heads, kvHeads, d, ctx, start;
+    };
+    for (const Shape& shape : {Shape{4, 2, 40, 64, 20}, Shape{12, 1, 40, 420, 300}, Shape{8, 2, 64, 300, 200}})
+        attentionCase(rng, shape.heads, shape.kvHeads, shape.d, shape.ctx, shape.start);
+}
+
+void TestCpuKernels::attentionCase(std::mt19937& rng, int64_t heads, int64_t kvHeads, int64_t d, int64_t ctx,
+                                   int64_t start)
+{
     for (const Config& c : configs()) {
         setCpuSimdLevel(c.simd);
         auto backend = createCpuBackend({c.threads});

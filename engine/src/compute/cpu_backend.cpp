@@ -115,7 +115,7 @@ void CpuBackend::reserve(const BackendReservation& r)
     m_actQK.ensure(size_t(r.maxTokens) * size_t(maxIn / kQK_K) * sizeof(BlockQ8_K));
     m_biasF32.ensure(size_t(maxIn) * 4);
     m_paramF32.ensure(size_t(std::max(maxIn, r.numExperts)) * 4);
-    m_scoresPerThread = std::max<int64_t>(r.maxContext, 1);
+    m_scoresPerThread = std::max<int64_t>(r.maxContext, 1024); // see attention()
     m_scores.ensure(size_t(threads * m_scoresPerThread) * 4);
     m_ropeTable.ensure(size_t(threads * maxIn) * 4);
     const int64_t assignments = r.maxTokens * std::max<int64_t>(r.topK, 1);
@@ -240,7 +240,8 @@ void CpuBackend::attention(const AttentionParams& p)
     if (p.q->cols() < p.numHeads * p.headDim || p.out->cols() < p.numHeads * p.headDim || p.out->rows() != n ||
         p.kCache->cols() != p.numKvHeads * p.headDim || p.startPos + n > p.kCache->rows())
         badArgument("attention", "q " + p.q->shape.toString() + " cache " + p.kCache->shape.toString());
-    const int64_t needed = p.startPos + n;
+    // The per-head path keeps a score per visible key; the AVX2 path 1024 at most.
+    const int64_t needed = std::max<int64_t>(p.startPos + n, 1024);
     if (needed > m_scoresPerThread) {
         m_scoresPerThread = needed;
         m_scores.ensure(size_t(threadCount() * needed) * 4);

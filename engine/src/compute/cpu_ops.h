@@ -20,7 +20,8 @@ void rmsNorm(ThreadPool& pool, const float* x, const float* w, int64_t wCount, f
 void rope(ThreadPool& pool, float* x, int64_t n, int64_t cols, int64_t startPos, int64_t heads, int64_t headDim,
           int64_t rotaryDim, float theta, RopeLayout layout, float* scratch);
 
-// Causal GQA softmax attention over an F32 cache; `scores` holds maxContext floats per thread.
+// Causal GQA softmax attention over an F32 cache; `scores` holds max(context, 1024) floats
+// per thread.
 void attention(ThreadPool& pool, CpuSimd simd, const AttentionParams& p, float* scores, int64_t scoresPerThread);
 
 void add(ThreadPool& pool, float* x, const float* y, int64_t count);
