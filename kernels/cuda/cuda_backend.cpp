@@ -649,13 +649,13 @@ void CudaBackend::moeExperts(const MoeFfnParams& p)
     ensure(m_moeA, assignments * size_t(ffn) * 4, "moeExperts");
     ensure(m_moeD, assignments * size_t(hidden) * 4, "moeExperts");
 
-    const ExpertTable& table = expertTable(*p.experts);
-    if (n <= kGemvMaxTokens && table.usable && (*p.experts)[0].gate.cols() == hidden && hidden % 4 == 0 &&
-        ffn % 4 == 0) {
-        launchMoeGateUp(table.pointers, deviceIds, int64_t(assignments), k, static_cast<const float*>(p.x->data), hidden,
+    // Larger batches group per expert on the host: they need no device table.
+    const ExpertTable* table = n <= kGemvMaxTokens ? &expertTable(*p.experts) : nullptr;
+    if (table && table->usable && (*p.experts)[0].gate.cols() == hidden && hidden % 4 == 0 && ffn % 4 == 0) {
+        launchMoeGateUp(table->pointers, deviceIds, int64_t(assignments), k, static_cast<const float*>(p.x->data), hidden,
                         ffn, static_cast<float*>(m_moeA.data), m_stream);
         MOE_CUDA_LAUNCHED("moeExperts (gate, up)");
-        launchMoeDown(table.pointers, deviceIds, int64_t(assignments), static_cast<const float*>(m_moeA.data), ffn,
+        launchMoeDown(table->pointers, deviceIds, int64_t(assignments), static_cast<const float*>(m_moeA.data), ffn,
                       hidden, static_cast<float*>(m_moeD.data), m_stream);
         MOE_CUDA_LAUNCHED("moeExperts (down)");
         launchCombineExperts(static_cast<const float*>(m_moeD.data), hidden, nullptr, gateWeights, n, k,

@@ -5,9 +5,17 @@
 
 #include "common.cuh"
 
-#include <type_traits>
-
 namespace moe::cuda {
+
+// Two F16 / BF16 weights packed in one 32-bit word, as floats.
+template <WeightType T>
+__device__ __forceinline__ float2 halfPair(uint32_t word)
+{
+    if constexpr (T == WeightType::F16)
+        return __half22float2(*reinterpret_cast<const __half2*>(&word));
+    else
+        return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&word));
+}
 
 // The 4 weights at elements [e, e + 4) of row r.
 template <WeightType T>
@@ -15,15 +23,10 @@ __device__ __forceinline__ float4 loadQuad(const void* base, int64_t r, int64_t 
 {
     if constexpr (T == WeightType::F32) {
         return *reinterpret_cast<const float4*>(static_cast<const float*>(base) + r * in + e);
-    } else if constexpr (T == WeightType::F16) {
-        const uint2 raw = *reinterpret_cast<const uint2*>(static_cast<const __half*>(base) + r * in + e);
-        const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&raw.x));
-        const float2 b = __half22float2(*reinterpret_cast<const __half2*>(&raw.y));
-        return make_float4(a.x, a.y, b.x, b.y);
-    } else if constexpr (T == WeightType::BF16) {
-        const uint2 raw = *reinterpret_cast<const uint2*>(static_cast<const __nv_bfloat16*>(base) + r * in + e);
-        const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.x));
-        const float2 b = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.y));
+    } else if constexpr (T == WeightType::F16 || T == WeightType::BF16) {
+        // 2-byte elements: 4 of them are 8 bytes.
+        const uint2 raw = *reinterpret_cast<const uint2*>(static_cast<const uint16_t*>(base) + r * in + e);
+        const float2 a = halfPair<T>(raw.x), b = halfPair<T>(raw.y);
         return make_float4(a.x, a.y, b.x, b.y);
     } else {
         constexpr int blockBytes = T == WeightType::Q8_0 ? kQ8_0Bytes : kQ4_0Bytes;
@@ -51,16 +54,11 @@ __device__ __forceinline__ void loadOct(const void* base, int64_t r, int64_t in,
         const float4 a = p[0], b = p[1];
         w[0] = a.x, w[1] = a.y, w[2] = a.z, w[3] = a.w, w[4] = b.x, w[5] = b.y, w[6] = b.z, w[7] = b.w;
     } else if constexpr (T == WeightType::F16 || T == WeightType::BF16) {
-        using Half = std::conditional_t<T == WeightType::F16, __half, __nv_bfloat16>;
-        const uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const Half*>(base) + r * in + e);
+        const uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const uint16_t*>(base) + r * in + e);
         const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-            float2 f;
-            if constexpr (T == WeightType::F16)
-                f = __half22float2(*reinterpret_cast<const __half2*>(&words[i]));
-            else
-                f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&words[i]));
+            const float2 f = halfPair<T>(words[i]);
             w[2 * i] = f.x;
             w[2 * i + 1] = f.y;
         }

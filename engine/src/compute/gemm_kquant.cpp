@@ -199,13 +199,13 @@ inline __m256i lanePairMask(int lo, int hi)
 }
 // 8 x i16 in both 128-bit halves.
 inline __m256i bothHalves(__m128i v) { return _mm256_set_m128i(v, v); }
-// 16 scales (int8) as 16-bit lanes: .first holds scales 0..7 in both halves, .second 8..15.
+// 16 scales (int8) as 16-bit lanes: .lo holds scales 0..7 in both halves, .hi 8..15.
 struct Scales16 {
     __m256i lo, hi;
 };
-inline Scales16 scales16(const int8_t* sc)
+// From 16 int8 scales in a register.
+inline Scales16 scales16(__m128i v)
 {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc));
     return {bothHalves(_mm_cvtepi8_epi16(v)), bothHalves(_mm_cvtepi8_epi16(_mm_unpackhi_epi64(v, v)))};
 }
 // Scale sb (0..15) for the low 16 elements and sb + 1 for the high 16 (sb even).
@@ -381,9 +381,7 @@ float dotQ2KAvx2(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb)
         const __m128i mins = _mm_and_si128(_mm_srli_epi16(raw, 4), low4);
         const __m256i prodMins = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins),
                                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].bsums)));
-        alignas(16) int8_t scaleBytes[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(scaleBytes), _mm_and_si128(raw, low4));
-        const Scales16 scs = scales16(scaleBytes);
+        const Scales16 scs = scales16(_mm_and_si128(raw, low4));
         __m256i sumi = _mm256_setzero_si256();
 #pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
@@ -420,8 +418,7 @@ inline Scales16 q3kScales16(const BlockQ3_K& b)
     h = _mm_blend_epi16(h, _mm_srli_epi16(hb, 4), 0x30);
     h = _mm_blend_epi16(h, _mm_srli_epi16(hb, 6), 0xC0);
     const __m128i high = _mm_and_si128(h, _mm_set1_epi8(3));
-    const __m128i sc = _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
-    return {bothHalves(_mm_cvtepi8_epi16(sc)), bothHalves(_mm_cvtepi8_epi16(_mm_unpackhi_epi64(sc, sc)))};
+    return scales16(_mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32)));
 }
 
 float dotQ3KAvx2(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb)
