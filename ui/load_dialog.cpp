@@ -177,6 +177,14 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
                 item->setToolTip(QString::fromStdString(r.cudaBackendReason));
             }
         }
+        if (r.cuda.size() >= 2 && r.cudaComputeAvailable && r.ncclBuilt) {
+            // Split over every GPU (TP x EP must then use them all; NCCL moves the data).
+            QStringList ids;
+            for (const moe::CudaDeviceInfo& d : r.cuda)
+                ids << QString::number(d.index);
+            m_runOn->addItem(tr("all %1 GPUs (TP × EP over NCCL)").arg(r.cuda.size()),
+                             QStringLiteral("cuda:") + ids.join(QLatin1Char(',')));
+        }
         m_gpus->setText(names.join(QStringLiteral(", ")) +
                         (r.cudaComputeAvailable ? QString()
                                                 : tr(" — listed for planning; models run on the CPU (no CUDA backend)")));
@@ -232,10 +240,11 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     connect(m_placement, &QComboBox::currentIndexChanged, this, &LoadModelDialog::updatePlan);
     connect(m_runOn, &QComboBox::currentIndexChanged, this, [this] {
         // Virtual CPU devices split a model on the CPU only.
-        const bool gpu = m_runOn->currentData().toString().startsWith(QLatin1String("cuda:"));
+        const QString runOn = m_runOn->currentData().toString();
+        const bool gpu = runOn.startsWith(QLatin1String("cuda:"));
         m_devices->setEnabled(!gpu);
         if (gpu)
-            m_devices->setValue(1);
+            m_devices->setValue(int(runOn.count(QLatin1Char(',')) + 1));
         updatePlan();
     });
     connect(m_quant, &QComboBox::currentIndexChanged, this, &LoadModelDialog::updatePlan);
@@ -427,11 +436,16 @@ void LoadModelDialog::updatePlan()
                                                           double(moe::dtypeInfo(o.quantize->type).blockElements));
         const auto memory = plan.memoryPerDevice(bytesPerWeight, context);
         const int gpu = targetGpu(o);
-        uint64_t total = 0;
+        const std::vector<int>& gpus = o.parallel.cudaDevices;
+        uint64_t total = 0, largest = 0, smallestGpu = 0;
         m_memory->setRowCount(int(memory.size()));
         for (size_t i = 0; i < memory.size(); ++i) {
             const moe::DeviceMemory& m = memory[i];
-            const QString device = gpu >= 0 ? QStringLiteral("cuda:%1").arg(gpu) : QStringLiteral("cpu:%1").arg(m.device);
+            const int g = gpus.size() > 1 && i < gpus.size() ? gpus[i] : gpu;
+            const QString device = g >= 0 ? QStringLiteral("cuda:%1").arg(g) : QStringLiteral("cpu:%1").arg(m.device);
+            largest = std::max(largest, m.totalBytes());
+            if (g >= 0)
+                smallestGpu = smallestGpu ? std::min(smallestGpu, gpuMemoryBytes(g)) : gpuMemoryBytes(g);
             const QStringList cells{device, formatBytes(double(m.attentionBytes)),
                                     formatBytes(double(m.expertBytes)), formatBytes(double(m.replicatedBytes)),
                                     memoryTotal(m)};
@@ -448,7 +462,15 @@ void LoadModelDialog::updatePlan()
                           .arg(formatBytes(double(total)))
                           .arg(bytesPerWeight, 0, 'f', 3)
                           .arg(context);
-        if (available > 0) {
+        if (gpus.size() > 1 && smallestGpu > 0) { // each GPU holds its own share
+            if (largest <= smallestGpu)
+                fit += tr("<br><span style='color:#1b7f3b'>Fits: the fullest GPU needs %1 of %2.</span>")
+                           .arg(formatBytes(double(largest)), formatBytes(double(smallestGpu)));
+            else
+                fit += tr("<br><span style='color:#b00020'>Does not fit: the fullest GPU needs %1, a GPU has "
+                          "%2.</span>")
+                           .arg(formatBytes(double(largest)), formatBytes(double(smallestGpu)));
+        } else if (available > 0) {
             if (total <= available)
                 fit += gpu >= 0 ? tr("<br><span style='color:#1b7f3b'>Fits: cuda:%2 has %1 of memory.</span>")
                                       .arg(formatBytes(double(available)))

@@ -50,7 +50,8 @@ JSON schema:
                   "bytes_after", "seconds"}},
    "machine":  {"cpu", "logical_cpus", "threads", "backend",
                 "memory_bandwidth_gb_per_second", "bandwidth_probe_bytes",
-                "bandwidth_source" ("probe", or the GPU's peak on cuda:N),
+                "bandwidth_source" ("probe", or the GPU's peak on cuda:N, summed over
+                the GPUs of a parallel plan),
                 "device_fallback" (why --devices auto ran on the CPU, or ""),
                 "step_recording" (GPU: "on" when decode steps replay as CUDA graphs,
                   else why not; "" on the CPU)},
@@ -133,7 +134,8 @@ uint64_t peakRssBytes()
 }
 
 // The bandwidth decode is measured against: the CPU's, probed with the engine's
-// threads, or the GPU's peak (memory clock x bus width, as the driver reports it).
+// threads, or the GPU's peak (memory clock x bus width, as the driver reports it),
+// summed over the GPUs of a parallel plan (each reads its share of the weights).
 moe::BandwidthProbeResult rooflineBandwidth(moe::Engine& engine, const moe::EngineOptions& options, const Args& a)
 {
     if (engine.backend().isHost()) {
@@ -142,12 +144,13 @@ moe::BandwidthProbeResult rooflineBandwidth(moe::Engine& engine, const moe::Engi
         bo.bytes = a.uintValue("--probe-bytes", 0);
         return moe::probeMemoryBandwidth(bo);
     }
-    const std::vector<int>& cuda = options.parallel.cudaDevices;
-    const int index = cuda.empty() ? 0 : cuda.front();
+    std::vector<int> cuda = options.parallel.cudaDevices;
+    if (cuda.empty())
+        cuda.push_back(0);
     moe::BandwidthProbeResult bw;
     for (const moe::CudaDeviceInfo& d : moe::discoverDevices().cuda)
-        if (d.index == index)
-            bw.gbPerSecond = d.memoryBandwidthGbPerSecond;
+        if (std::find(cuda.begin(), cuda.end(), d.index) != cuda.end())
+            bw.gbPerSecond += d.memoryBandwidthGbPerSecond;
     return bw; // bytes = 0: not a probe
 }
 

@@ -16,15 +16,17 @@ std::vector<OptionSpec> parallelOptions()
 
 const char* const kParallelHelp = R"(Parallelism (virtual CPU devices move and count real data):
   --devices D               cpu:N (default cpu:1; N > 1: virtual devices), cuda:N (one GPU),
-                            or auto (the first GPU when the CUDA backend and a GPU are
-                            there, else the CPU, saying why)
+                            cuda:0,1,... (a TP x EP plan over those GPUs, NCCL between
+                            them), or auto (the first GPU when the CUDA backend and a GPU
+                            are there, else the CPU, saying why)
   --tp N                    tensor-parallel ranks (attention heads, expert FFN width)
   --ep N                    expert-parallel groups (devices = tp x ep)
   --placement P             contiguous | round-robin | balanced:RUN.db (loads of the latest
                             profiling run in that store, or --profile-id N)
   --memory-limit-mib N      refuse a plan that needs more per device, saying by how much
   --link L                  nvlink4 (900 GB/s bidirectional) | pcie4 | pcie5, for the
-                            ESTIMATED communication time (default nvlink4)
+                            ESTIMATED communication time (default nvlink4; on GPUs the
+                            traffic view also shows the measured time)
   --link-gbps G, --link-latency-us U   a custom link instead (GB/s per direction)
 )";
 

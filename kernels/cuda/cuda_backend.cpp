@@ -108,9 +108,11 @@ CudaBackend::~CudaBackend()
     for (void* p : m_live)
         cudaFree(p);
     for (DeviceScratch* s : {&m_tokens, &m_act16, &m_weight16, &m_routeIds, &m_routeWeights, &m_moeTokenOfSlot,
-                             &m_moeSlotOf, &m_moeX, &m_moeG, &m_moeU, &m_moeA, &m_moeD, &m_attnPartial})
+                             &m_moeSlotOf, &m_moeX, &m_moeG, &m_moeU, &m_moeA, &m_moeD, &m_attnPartial, &m_rows,
+                             &m_callerIds, &m_callerWeights})
         cudaFree(s->data);
-    for (PinnedScratch* s : {&m_hostTokens, &m_hostIds, &m_hostWeights, &m_hostTokenOfSlot, &m_hostSlotOf, &m_upload})
+    for (PinnedScratch* s : {&m_hostTokens, &m_hostIds, &m_hostWeights, &m_hostTokenOfSlot, &m_hostSlotOf, &m_upload,
+                             &m_hostRows, &m_hostCallerIds, &m_hostCallerWeights})
         cudaFreeHost(s->data);
     for (std::vector<PinnedScratch>* v : {&m_slotIds, &m_slotWeights})
         for (PinnedScratch& s : *v)
@@ -201,6 +203,27 @@ void CudaBackend::ensure(PinnedScratch& s, size_t bytes, const char* what)
 
 void CudaBackend::waitForPinned() { MOE_CUDA(cudaEventSynchronize(m_pinnedFree)); }
 
+void CudaBackend::makeCurrent() const
+{
+    int current = -1;
+    MOE_CUDA(cudaGetDevice(&current));
+    if (current != m_device)
+        MOE_CUDA(cudaSetDevice(m_device));
+}
+
+const void* CudaBackend::stageFromHost(const void* host, size_t bytes, PinnedScratch& pinned, DeviceScratch& device,
+                                       const char* op)
+{
+    requireNotRecording(op);
+    ensure(pinned, bytes, op);
+    ensure(device, bytes, op);
+    waitForPinned(); // an earlier copy out of a pinned buffer may still be queued
+    std::memcpy(pinned.data, host, bytes);
+    MOE_CUDA(cudaMemcpyAsync(device.data, pinned.data, bytes, cudaMemcpyHostToDevice, m_stream));
+    MOE_CUDA(cudaEventRecord(m_pinnedFree, m_stream));
+    return device.data;
+}
+
 DeviceTensor CudaBackend::allocate(DType dtype, const Shape& shape)
 {
     requireNotRecording("allocate");
@@ -224,6 +247,7 @@ DeviceTensor CudaBackend::allocate(DType dtype, const Shape& shape)
 
 void CudaBackend::release(DeviceTensor& t)
 {
+    makeCurrent();
     if (t.owned && t.data)
         requireNotRecording("release");
     if (t.owned && t.data && m_live.erase(t.data))
@@ -247,6 +271,7 @@ DeviceTensor CudaBackend::weight(const WeightView& w)
 // overlaps the DMA of the other.
 void CudaBackend::upload(const void* host, DeviceTensor& dst, uint64_t bytes, uint64_t dstOffset)
 {
+    makeCurrent();
     if (dstOffset + bytes > dst.bytes)
         badArgument("upload", "write of " + std::to_string(bytes) + " bytes at " + std::to_string(dstOffset) +
                                   " past the end of a " + std::to_string(dst.bytes) + "-byte tensor");
@@ -274,6 +299,7 @@ void CudaBackend::upload(const void* host, DeviceTensor& dst, uint64_t bytes, ui
 
 void CudaBackend::download(const DeviceTensor& src, void* host, uint64_t bytes, uint64_t srcOffset)
 {
+    makeCurrent();
     if (srcOffset + bytes > src.bytes)
         badArgument("download", "read of " + std::to_string(bytes) + " bytes at " + std::to_string(srcOffset) +
                                     " past the end of a " + std::to_string(src.bytes) + "-byte tensor");
@@ -287,6 +313,7 @@ bool CudaBackend::runsWeightType(DType t) const { return runnableWeightType(t); 
 
 void CudaBackend::synchronize()
 {
+    makeCurrent();
     requireNotRecording("synchronize");
     MOE_CUDA(cudaStreamSynchronize(m_stream));
 }
@@ -362,6 +389,7 @@ void CudaBackend::embed(const DeviceTensor& table, const int32_t* tokens, int64_
 void CudaBackend::rmsNorm(const DeviceTensor& x, const DeviceTensor& weight, float eps, int64_t groupSize,
                           DeviceTensor& out)
 {
+    makeCurrent();
     const int64_t cols = x.cols(), wCount = weight.shape.elements();
     if (x.dtype != DType::F32 || out.dtype != DType::F32 || out.rows() != x.rows() || out.cols() != cols)
         badArgument("rmsNorm", "x and out must be F32 of the same shape");
@@ -375,6 +403,7 @@ void CudaBackend::rmsNorm(const DeviceTensor& x, const DeviceTensor& weight, flo
 
 void CudaBackend::matmul(const DeviceTensor& x, const DeviceTensor& w, const DeviceTensor* bias, DeviceTensor& y)
 {
+    makeCurrent();
     const int64_t n = x.rows(), in = x.cols(), out = w.rows();
     if (!runnableWeightType(w.dtype))
         throw Error(ErrorCode::UnsupportedType, m_label, "weight type",
@@ -432,6 +461,7 @@ void CudaBackend::cublasMatmul(const DeviceTensor& x, const DeviceTensor& w, Dev
 void CudaBackend::rope(DeviceTensor& x, int64_t startPos, int64_t heads, int64_t headDim, int64_t rotaryDim,
                        float theta, RopeLayout layout)
 {
+    makeCurrent();
     if (rotaryDim <= 0) // as on the CPU: the whole head rotates
         rotaryDim = headDim;
     if (x.dtype != DType::F32 || heads * headDim > x.cols() || rotaryDim > headDim || rotaryDim % 2 != 0)
@@ -444,6 +474,7 @@ void CudaBackend::rope(DeviceTensor& x, int64_t startPos, int64_t heads, int64_t
 void CudaBackend::storeKv(const DeviceTensor& k, const DeviceTensor& v, DeviceTensor& kCache, DeviceTensor& vCache,
                           int64_t startPos)
 {
+    makeCurrent();
     const int64_t n = k.rows(), width = k.cols();
     if (k.dtype != DType::F32 || v.dtype != DType::F32 || kCache.dtype != DType::F32 || vCache.dtype != DType::F32 ||
         v.rows() != n || v.cols() != width || kCache.cols() != width || vCache.cols() != width)
@@ -458,6 +489,7 @@ void CudaBackend::storeKv(const DeviceTensor& k, const DeviceTensor& v, DeviceTe
 
 void CudaBackend::attention(const AttentionParams& p)
 {
+    makeCurrent();
     if (!p.q || !p.kCache || !p.vCache || !p.out)
         badArgument("attention", "q, caches and out are required");
     const int64_t n = p.q->rows();
@@ -492,6 +524,7 @@ void CudaBackend::attention(const AttentionParams& p)
 
 void CudaBackend::add(DeviceTensor& x, const DeviceTensor& y)
 {
+    makeCurrent();
     if (x.dtype != DType::F32 || y.dtype != DType::F32 || x.rows() != y.rows() || x.cols() != y.cols())
         badArgument("add", "x and y must be F32 of one shape");
     launchAdd(static_cast<float*>(x.data), static_cast<const float*>(y.data), x.rows() * x.cols(), m_stream);
@@ -500,6 +533,7 @@ void CudaBackend::add(DeviceTensor& x, const DeviceTensor& y)
 
 void CudaBackend::addScaledRows(DeviceTensor& x, const DeviceTensor& y, const DeviceTensor& rowScale)
 {
+    makeCurrent();
     if (x.dtype != DType::F32 || y.dtype != DType::F32 || x.rows() != y.rows() || x.cols() != y.cols() ||
         rowScale.shape.elements() != x.rows())
         badArgument("addScaledRows", "x, y F32 of one shape and one scale per row");
@@ -510,6 +544,7 @@ void CudaBackend::addScaledRows(DeviceTensor& x, const DeviceTensor& y, const De
 
 void CudaBackend::swiglu(const DeviceTensor& gate, const DeviceTensor& up, DeviceTensor& out)
 {
+    makeCurrent();
     const int64_t count = gate.rows() * gate.cols();
     if (up.rows() * up.cols() != count || out.rows() * out.cols() != count)
         badArgument("swiglu", "gate, up and out must have one shape");
@@ -520,12 +555,81 @@ void CudaBackend::swiglu(const DeviceTensor& gate, const DeviceTensor& up, Devic
 
 void CudaBackend::sigmoid(DeviceTensor& x)
 {
+    makeCurrent();
     launchSigmoid(static_cast<float*>(x.data), x.rows() * x.cols(), m_stream);
     MOE_CUDA_LAUNCHED("sigmoid");
 }
 
+void CudaBackend::zero(DeviceTensor& x)
+{
+    makeCurrent();
+    if (x.dtype != DType::F32 || !x.data)
+        badArgument("zero", "x must be an allocated F32 tensor");
+    MOE_CUDA(cudaMemsetAsync(x.data, 0, size_t(x.rows() * x.cols()) * 4, m_stream));
+}
+
+void CudaBackend::checkRows(const char* op, const int32_t* rows, int64_t count, const DeviceTensor& indexed,
+                            const DeviceTensor& packed) const
+{
+    if (indexed.dtype != DType::F32 || packed.dtype != DType::F32 || indexed.cols() != packed.cols() ||
+        packed.rows() < count || (count > 0 && !rows))
+        badArgument(op, std::to_string(count) + " F32 rows of " + indexed.shape.toString() + " vs " +
+                            packed.shape.toString());
+    for (int64_t i = 0; i < count; ++i)
+        if (rows[i] < 0 || rows[i] >= indexed.rows())
+            badArgument(op, "row " + std::to_string(rows[i]) + " of " + std::to_string(indexed.rows()));
+}
+
+void CudaBackend::gatherRows(const DeviceTensor& src, const int32_t* rows, int64_t count, DeviceTensor& dst)
+{
+    makeCurrent();
+    checkRows("gatherRows", rows, count, src, dst);
+    if (count == 0)
+        return;
+    const auto* deviceRows = static_cast<const int32_t*>(
+        stageFromHost(rows, size_t(count) * 4, m_hostRows, m_rows, "gatherRows"));
+    launchGatherRows(static_cast<const float*>(src.data), src.cols(), deviceRows, count, static_cast<float*>(dst.data),
+                     m_stream);
+    MOE_CUDA_LAUNCHED("gatherRows");
+}
+
+void CudaBackend::scatterAddRows(DeviceTensor& dst, const int32_t* rows, int64_t count, const DeviceTensor& src)
+{
+    makeCurrent();
+    checkRows("scatterAddRows", rows, count, dst, src);
+    if (count == 0)
+        return;
+    const auto* deviceRows = static_cast<const int32_t*>(
+        stageFromHost(rows, size_t(count) * 4, m_hostRows, m_rows, "scatterAddRows"));
+    launchScatterAddRows(static_cast<float*>(dst.data), dst.cols(), deviceRows, count,
+                         static_cast<const float*>(src.data), m_stream);
+    MOE_CUDA_LAUNCHED("scatterAddRows");
+}
+
+void CudaBackend::rowSumSquares(const DeviceTensor& x, DeviceTensor& out)
+{
+    makeCurrent();
+    if (x.dtype != DType::F32 || out.dtype != DType::F32 || out.shape.elements() != x.rows())
+        badArgument("rowSumSquares", "x F32 [n, cols], out F32 [n, 1]");
+    launchRowSumSquares(static_cast<const float*>(x.data), x.rows(), x.cols(), static_cast<float*>(out.data), m_stream);
+    MOE_CUDA_LAUNCHED("rowSumSquares");
+}
+
+void CudaBackend::scaleByRms(DeviceTensor& x, const DeviceTensor& sumSq, int64_t width, float eps,
+                             const DeviceTensor& weight)
+{
+    makeCurrent();
+    if (x.dtype != DType::F32 || sumSq.dtype != DType::F32 || weight.dtype != DType::F32 ||
+        sumSq.shape.elements() != x.rows() || weight.shape.elements() != x.cols() || width < x.cols())
+        badArgument("scaleByRms", "x F32 [n, cols], sumSq F32 [n, 1], weight F32 [cols], width >= cols");
+    launchScaleByRms(static_cast<float*>(x.data), x.rows(), x.cols(), static_cast<const float*>(sumSq.data), width, eps,
+                     static_cast<const float*>(weight.data), m_stream);
+    MOE_CUDA_LAUNCHED("scaleByRms");
+}
+
 RoutingView CudaBackend::routeTopK(const DeviceTensor& logits, const RouterParams& p)
 {
+    makeCurrent();
     const int64_t n = logits.rows(), e = logits.cols(), k = p.topK;
     if (logits.dtype != DType::F32 || e <= 0 || e > kRouterMaxExperts || k <= 0 || k > e)
         badArgument("routeTopK", std::to_string(e) + " experts (at most " + std::to_string(kRouterMaxExperts) +
@@ -630,6 +734,7 @@ const CudaBackend::ExpertTable& CudaBackend::expertTable(const std::vector<Exper
 
 void CudaBackend::moeExperts(const MoeFfnParams& p)
 {
+    makeCurrent();
     if (!p.x || !p.experts || !p.out)
         badArgument("moeExperts", "x, experts and out are required");
     const int64_t n = p.x->rows(), hidden = p.x->cols(), k = p.topK;
@@ -644,6 +749,17 @@ void CudaBackend::moeExperts(const MoeFfnParams& p)
         return;
     const float* gateWeights = p.expertWeights ? p.expertWeights : static_cast<const float*>(m_routeWeights.data);
     const int32_t* deviceIds = p.expertIds ? p.expertIds : static_cast<const int32_t*>(m_routeIds.data);
+    if (p.routingOnHost) {
+        if (!p.expertIds || !p.expertWeights)
+            badArgument("moeExperts", "routing on the host needs both ids and weights");
+        for (int64_t a = 0; a < n * k; ++a)
+            if (p.expertIds[a] < 0 || p.expertIds[a] >= experts)
+                badArgument("moeExperts", "expert id " + std::to_string(p.expertIds[a]) + " of " + std::to_string(experts));
+        deviceIds = static_cast<const int32_t*>(
+            stageFromHost(p.expertIds, size_t(n * k) * 4, m_hostCallerIds, m_callerIds, "moeExperts"));
+        gateWeights = static_cast<const float*>(
+            stageFromHost(p.expertWeights, size_t(n * k) * 4, m_hostCallerWeights, m_callerWeights, "moeExperts"));
+    }
     const int64_t ffn = (*p.experts)[0].gate.rows();
     const size_t assignments = size_t(n * k);
     ensure(m_moeA, assignments * size_t(ffn) * 4, "moeExperts");

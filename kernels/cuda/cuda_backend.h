@@ -66,6 +66,12 @@ public:
     void addScaledRows(DeviceTensor& x, const DeviceTensor& y, const DeviceTensor& rowScale) override;
     void swiglu(const DeviceTensor& gate, const DeviceTensor& up, DeviceTensor& out) override;
     void sigmoid(DeviceTensor& x) override;
+    void zero(DeviceTensor& x) override;
+    void gatherRows(const DeviceTensor& src, const int32_t* rows, int64_t count, DeviceTensor& dst) override;
+    void scatterAddRows(DeviceTensor& dst, const int32_t* rows, int64_t count, const DeviceTensor& src) override;
+    void rowSumSquares(const DeviceTensor& x, DeviceTensor& out) override;
+    void scaleByRms(DeviceTensor& x, const DeviceTensor& sumSq, int64_t width, float eps,
+                    const DeviceTensor& weight) override;
     RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override;
     void moeExperts(const MoeFfnParams& p) override;
 
@@ -97,6 +103,14 @@ private:
     void ensure(DeviceScratch& s, size_t bytes, const char* what);
     void ensure(PinnedScratch& s, size_t bytes, const char* what);
     void waitForPinned(); // before the host rewrites a pinned buffer a copy may still read
+    // Several GPUs are driven from one thread: every op first makes its device current.
+    void makeCurrent() const;
+    // Copies `count` int32 / float values from the host into device scratch through a
+    // pinned buffer (asynchronously; the pinned buffer is free again at m_pinnedFree).
+    const void* stageFromHost(const void* host, size_t bytes, PinnedScratch& pinned, DeviceScratch& device,
+                              const char* op);
+    void checkRows(const char* op, const int32_t* rows, int64_t count, const DeviceTensor& indexed,
+                   const DeviceTensor& packed) const;
     void cublasMatmul(const DeviceTensor& x, const DeviceTensor& w, DeviceTensor& y);
     [[noreturn]] void badArgument(const char* op, const std::string& what) const;
     // Ops that wait for the GPU or allocate cannot be part of a recording.
@@ -125,6 +139,8 @@ private:
     DeviceScratch m_moeTokenOfSlot, m_moeSlotOf; // int32 [assignments]
     DeviceScratch m_moeX, m_moeG, m_moeU, m_moeA, m_moeD; // F32 [assignments, width]
     DeviceScratch m_attnPartial; // split-key attention: F32 [n, heads, chunks, headDim + 2]
+    DeviceScratch m_rows, m_callerIds, m_callerWeights; // staged from the host (row moves, moeExperts)
+    PinnedScratch m_hostRows, m_hostCallerIds, m_hostCallerWeights;
     PinnedScratch m_hostTokens, m_hostIds, m_hostWeights, m_hostTokenOfSlot, m_hostSlotOf, m_upload;
     std::vector<int64_t> m_expertOffsets; // [E + 1], reused
     // RoutingHostCopy::AfterSync copies, one pair per slot (layer).

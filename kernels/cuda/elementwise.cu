@@ -37,6 +37,34 @@ __global__ void sigmoidKernel(float* x, int64_t count)
         x[i] = 1.f / (1.f + expf(-x[i]));
 }
 
+__global__ void rowSumSquaresKernel(const float* x, int64_t cols, float* out)
+{
+    __shared__ float partial[kThreads / 32];
+    const float* row = x + int64_t(blockIdx.x) * cols;
+    float ss = 0.f;
+    for (int64_t i = threadIdx.x; i < cols; i += blockDim.x)
+        ss += row[i] * row[i];
+    for (int offset = 16; offset > 0; offset /= 2)
+        ss += __shfl_xor_sync(0xffffffffu, ss, offset);
+    if (threadIdx.x % 32 == 0)
+        partial[threadIdx.x / 32] = ss;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        float sum = 0.f;
+        for (int w = 0; w < kThreads / 32; ++w)
+            sum += partial[w];
+        out[blockIdx.x] = sum;
+    }
+}
+
+__global__ void scaleByRmsKernel(float* x, int64_t cols, const float* sumSq, float width, float eps, const float* w,
+                                 int64_t count)
+{
+    const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < count)
+        x[i] = x[i] * rsqrtf(sumSq[i / cols] / width + eps) * w[i % cols];
+}
+
 __global__ void addBiasKernel(float* y, const float* bias, int64_t cols, int64_t count)
 {
     const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -72,6 +100,20 @@ void launchAdd(float* x, const float* y, int64_t count, cudaStream_t stream)
 {
     if (count > 0)
         addKernel<<<blocksFor(count, kThreads), kThreads, 0, stream>>>(x, y, count);
+}
+
+void launchRowSumSquares(const float* x, int64_t n, int64_t cols, float* out, cudaStream_t stream)
+{
+    if (n > 0)
+        rowSumSquaresKernel<<<unsigned(n), kThreads, 0, stream>>>(x, cols, out);
+}
+
+void launchScaleByRms(float* x, int64_t n, int64_t cols, const float* sumSq, int64_t width, float eps, const float* w,
+                      cudaStream_t stream)
+{
+    if (n * cols > 0)
+        scaleByRmsKernel<<<blocksFor(n * cols, kThreads), kThreads, 0, stream>>>(x, cols, sumSq, float(width), eps, w,
+                                                                                 n * cols);
 }
 
 void launchAddScaledRows(float* x, const float* y, const float* rowScale, int64_t n, int64_t cols, cudaStream_t stream)

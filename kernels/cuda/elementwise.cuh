@@ -13,6 +13,11 @@ void launchAddScaledRows(float* x, const float* y, const float* rowScale, int64_
                          cudaStream_t stream);                                                  // x[t] += s[t] y[t]
 void launchSwiglu(const float* gate, const float* up, float* out, int64_t count, cudaStream_t stream);
 void launchSigmoid(float* x, int64_t count, cudaStream_t stream);
+// out[t] = sum of x[t, :]^2; x[t, i] *= w[i] / sqrt(sumSq[t] / width + eps) (a norm split
+// over devices: Backend::rowSumSquares / scaleByRms).
+void launchRowSumSquares(const float* x, int64_t n, int64_t cols, float* out, cudaStream_t stream);
+void launchScaleByRms(float* x, int64_t n, int64_t cols, const float* sumSq, int64_t width, float eps, const float* w,
+                      cudaStream_t stream);
 void launchAddBias(float* y, const float* bias, int64_t n, int64_t cols, cudaStream_t stream); // y[t] += bias
 // F32 -> F16 (toBf16 = false) or BF16, `count` elements.
 void launchConvertActivations(const float* x, void* out, int64_t count, bool toBf16, cudaStream_t stream);

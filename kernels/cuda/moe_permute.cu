@@ -25,7 +25,23 @@ __global__ void combineKernel(const float* rows, int64_t cols, const int32_t* sl
     }
 }
 
+__global__ void scatterAddKernel(float* dst, int64_t cols, const int32_t* rows, int64_t count, const float* src)
+{
+    const int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (c >= cols)
+        return;
+    for (int64_t i = 0; i < count; ++i)
+        dst[int64_t(rows[i]) * cols + c] += src[i * cols + c];
+}
+
 } // namespace
+
+void launchScatterAddRows(float* dst, int64_t cols, const int32_t* rows, int64_t count, const float* src,
+                          cudaStream_t stream)
+{
+    if (count > 0 && cols > 0)
+        scatterAddKernel<<<blocksFor(cols, 256), 256, 0, stream>>>(dst, cols, rows, count, src);
+}
 
 void launchGatherRows(const float* x, int64_t cols, const int32_t* tokenOfSlot, int64_t slots, float* rows,
                       cudaStream_t stream)

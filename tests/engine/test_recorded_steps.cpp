@@ -172,6 +172,33 @@ public:
     {
         queue([=, this]() mutable { m_cpu->sigmoid(x); });
     }
+    // The row moves and the split norm serve parallel plans, which record nothing.
+    void zero(DeviceTensor& x) override
+    {
+        notRecording("zero");
+        m_cpu->zero(x);
+    }
+    void gatherRows(const DeviceTensor& src, const int32_t* rows, int64_t count, DeviceTensor& dst) override
+    {
+        notRecording("gatherRows");
+        m_cpu->gatherRows(src, rows, count, dst);
+    }
+    void scatterAddRows(DeviceTensor& dst, const int32_t* rows, int64_t count, const DeviceTensor& src) override
+    {
+        notRecording("scatterAddRows");
+        m_cpu->scatterAddRows(dst, rows, count, src);
+    }
+    void rowSumSquares(const DeviceTensor& x, DeviceTensor& out) override
+    {
+        notRecording("rowSumSquares");
+        m_cpu->rowSumSquares(x, out);
+    }
+    void scaleByRms(DeviceTensor& x, const DeviceTensor& sumSq, int64_t width, float eps,
+                    const DeviceTensor& weight) override
+    {
+        notRecording("scaleByRms");
+        m_cpu->scaleByRms(x, sumSq, width, eps, weight);
+    }
     RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override
     {
         if (p.hostCopy == RoutingHostCopy::Now) {
@@ -327,7 +354,7 @@ private:
         o.threads = 1;
         o.contextLength = 64;
         if (backend)
-            o.makeBackend = [backend] {
+            o.makeBackend = [backend](int32_t) {
                 auto b = std::make_unique<RecordingBackend>();
                 *backend = b.get();
                 return b;
@@ -411,7 +438,7 @@ private slots:
         o.telemetry = false;
         auto cpu = Engine::load(made.ggufPath, o);
         RecordingBackend* backend = nullptr;
-        o.makeBackend = [&backend] {
+        o.makeBackend = [&backend](int32_t) {
             auto b = std::make_unique<RecordingBackend>();
             backend = b.get();
             return b;

@@ -223,6 +223,61 @@ OpCase elementwiseCase(const std::string& op, int64_t n, int64_t cols)
             }};
 }
 
+// The parallel pass's row moves: rows gathered by index, rows added into repeated
+// targets in order, a buffer zeroed. Indices come from the host.
+OpCase rowMovesCase(const std::string& op, int64_t count, int64_t rows, int64_t cols)
+{
+    return {op + " count=" + std::to_string(count) + " rows=" + std::to_string(rows) + " cols=" + std::to_string(cols),
+            1e-12, [=](OpContext& c) {
+                DeviceTensor table = c.activations(rows, cols), packed = c.activations(count, cols);
+                auto index = std::make_shared<std::vector<int32_t>>();
+                std::uniform_int_distribution<int32_t> pick(0, int32_t(rows - 1));
+                for (int64_t i = 0; i < count; ++i) // repeats: several rows add into one
+                    index->push_back(pick(c.rng()));
+                std::function<void()> run;
+                DeviceTensor result = op == "gather_rows" ? packed : table;
+                if (op == "gather_rows")
+                    run = [&c, table, index, packed]() mutable {
+                        c.backend().gatherRows(table, index->data(), int64_t(index->size()), packed);
+                    };
+                else if (op == "scatter_add_rows")
+                    run = [&c, table, index, packed]() mutable {
+                        c.backend().scatterAddRows(table, index->data(), int64_t(index->size()), packed);
+                    };
+                else
+                    run = [&c, table]() mutable {
+                        DeviceTensor part = table.rowsView(1, table.rows() - 2);
+                        c.backend().zero(part);
+                    };
+                return OpRun{run, [&c, result] { return c.read(result); }, double(count * cols * 12), 0};
+            }};
+}
+
+// An RMSNorm split over devices: row sums of squares of this device's columns, then the
+// scale by a norm over `width` columns (the sums doubled, as an all-reduce over two
+// equal halves would give them).
+OpCase splitNormCase(int64_t n, int64_t cols)
+{
+    return {"row_sum_squares + scale_by_rms n=" + std::to_string(n) + " cols=" + std::to_string(cols), 1e-10,
+            [=](OpContext& c) {
+                DeviceTensor x = c.activations(n, cols, 3.f), w = c.activations(1, cols), sums = c.zeros(n, 1);
+                DeviceTensor y = c.zeros(n, cols);
+                return OpRun{[&c, x, w, sums, y]() mutable {
+                                 c.backend().rowSumSquares(x, sums);
+                                 c.backend().add(sums, sums);
+                                 c.backend().zero(y);
+                                 c.backend().add(y, x);
+                                 c.backend().scaleByRms(y, sums, 2 * x.cols(), 1e-6f, w.rowsView(0, 1));
+                             },
+                             [&c, sums, y] {
+                                 std::vector<float> v = c.read(sums), rows = c.read(y);
+                                 v.insert(v.end(), rows.begin(), rows.end());
+                                 return v;
+                             },
+                             double(n * cols * 16), 0};
+            }};
+}
+
 // Expert ids (exactly, as floats) followed by the weights.
 std::vector<float> routingResult(const RoutingView& r)
 {
@@ -257,10 +312,12 @@ OpCase routerCase(const std::string& label, int64_t n, int64_t experts, RouterPa
 
 // The routing's host copy as the engine asks for it: Now (as telemetry with an
 // observer), AfterSync (a GPU decode step with telemetry), Never (no telemetry).
+// hostRouting: no routeTopK; ids and gates given in host memory (the parallel pass).
 OpCase moeCase(DType t, int64_t n, int64_t experts, int64_t topK, int64_t hidden, int64_t ffn,
-               RoutingHostCopy hostCopy = RoutingHostCopy::Now)
+               RoutingHostCopy hostCopy = RoutingHostCopy::Now, bool hostRouting = false)
 {
-    const char* copyName = hostCopy == RoutingHostCopy::Now         ? ""
+    const char* copyName = hostRouting                              ? " (routing from the host)"
+                           : hostCopy == RoutingHostCopy::Now       ? ""
                            : hostCopy == RoutingHostCopy::AfterSync ? " (routing copied after sync)"
                                                                     : " (no routing copy)";
     const std::string name = std::string("moe_experts ") + dtypeName(t) + " n=" + std::to_string(n) + " E=" +
@@ -272,6 +329,31 @@ OpCase moeCase(DType t, int64_t n, int64_t experts, int64_t topK, int64_t hidden
                 for (int64_t e = 0; e < experts; ++e)
                     weights->push_back({c.weight(t, ffn, hidden), c.weight(t, ffn, hidden), c.weight(t, hidden, ffn)});
                 DeviceTensor out = c.activations(n, hidden); // the residual the experts add into
+                if (hostRouting) {
+                    // Ids and gates from the host, as the parallel pass hands over its work rows.
+                    auto ids = std::make_shared<std::vector<int32_t>>();
+                    auto gates = std::make_shared<std::vector<float>>();
+                    std::uniform_int_distribution<int32_t> pick(0, int32_t(experts - 1));
+                    std::uniform_real_distribution<float> gate(0.f, 1.f);
+                    for (int64_t a = 0; a < n * topK; ++a) {
+                        ids->push_back(pick(c.rng()));
+                        gates->push_back(gate(c.rng()));
+                    }
+                    return OpRun{[&c, x, weights, out, topK, ids, gates]() mutable {
+                                     MoeFfnParams mp;
+                                     mp.x = &x;
+                                     mp.experts = weights.get();
+                                     mp.expertIds = ids->data();
+                                     mp.expertWeights = gates->data();
+                                     mp.routingOnHost = true;
+                                     mp.topK = topK;
+                                     mp.out = &out;
+                                     c.backend().moeExperts(mp);
+                                 },
+                                 [&c, out] { return c.read(out); },
+                                 typeBytes(t, hidden) * double(3 * ffn * std::min(experts, n * topK)),
+                                 6.0 * double(n * topK * hidden * ffn)};
+                }
                 return OpRun{[&c, x, logits, weights, out, topK, hostCopy]() mutable {
                                  RouterParams rp;
                                  rp.topK = topK;
@@ -360,6 +442,13 @@ std::vector<OpCase> registerCases()
     cases.push_back(moeCase(DType::F16, 1, 60, 4, 256, 96, RoutingHostCopy::AfterSync));
     cases.push_back(moeCase(DType::Q8_0, 8, 64, 6, 256, 128, RoutingHostCopy::Never));
     cases.push_back(moeCase(DType::F32, 12, 8, 2, 256, 128, RoutingHostCopy::Never)); // grouped, ids from the device
+    cases.push_back(moeCase(DType::F16, 6, 4, 1, 256, 128, RoutingHostCopy::Now, true));  // decode kernels
+    cases.push_back(moeCase(DType::Q8_0, 20, 4, 1, 256, 64, RoutingHostCopy::Now, true)); // grouped
+    for (const char* op : {"gather_rows", "scatter_add_rows", "zero"})
+        cases.push_back(rowMovesCase(op, 37, 16, 300));
+    cases.push_back(rowMovesCase("scatter_add_rows", 600, 40, 2048)); // a prefill's combine
+    cases.push_back(splitNormCase(5, 256));
+    cases.push_back(splitNormCase(3, 96));
     RouterParams deferred = mixtral;
     deferred.hostCopy = RoutingHostCopy::AfterSync;
     deferred.slot = 11;

@@ -5,7 +5,8 @@
 // Q8_0 file runs too, checked by the looser bound of 8-bit activations on the CPU.
 // Telemetry is on, so the GPU copies each layer's routing to the host after the step's
 // sync instead of waiting per layer; the experts each token got must match the CPU's.
-// Exit 77 (skipped) without a GPU.
+// With two or more GPUs, tensor / expert parallel plans over them (NCCL) are compared
+// with the CPU the same way. Exit 77 (skipped) without a GPU.
 #include "backend_ops.h"
 
 #include "test_support.h"
@@ -18,6 +19,8 @@
 #include "moe/tokenizer.h"
 
 #include <algorithm>
+#include <iterator>
+#include <string>
 #include <cstdio>
 #include <vector>
 
@@ -33,6 +36,7 @@ struct Variant {
     DType dtype;
     double maxNmse;
     bool top1Exact;
+    int64_t tp = 1, ep = 1; // a parallel plan over tp * ep GPUs (NCCL)
 };
 
 bool compareModel(const Variant& v)
@@ -51,7 +55,12 @@ bool compareModel(const Variant& v)
     cpuOptions.contextLength = 128;
     cpuOptions.telemetry = true; // the GPU's routing copy arrives after each step's sync
     EngineOptions cudaOptions = cpuOptions;
-    parseDeviceList("cuda:0", cudaOptions.parallel);
+    std::string list = "cuda:0";
+    for (int64_t d = 1; d < v.tp * v.ep; ++d)
+        list += "," + std::to_string(d);
+    parseDeviceList(list, cudaOptions.parallel);
+    cudaOptions.parallel.tp = v.tp;
+    cudaOptions.parallel.ep = v.ep;
     auto cpu = Engine::load(made.ggufPath, cpuOptions);
     auto gpu = Engine::load(made.ggufPath, cudaOptions);
     const auto cpuSteps = cpu->telemetry().subscribe(kSteps + 8);
@@ -105,9 +114,9 @@ bool compareModel(const Variant& v)
     const bool routingOk =
         a.size() == size_t(kSteps + 1) && b.size() == a.size() && routingAgreement >= routingBound;
     const bool ok = (!v.top1Exact || mismatches == 0) && routingOk;
-    std::printf("%-4s %-9s %-5s top-1 mismatches %d of %d, worst logits nmse %.3e (bound %.0e), routing telemetry "
+    std::printf("%-4s %-9s %-5s tp%lld ep%lld top-1 mismatches %d of %d, worst logits nmse %.3e (bound %.0e), routing telemetry "
                 "%zu/%zu steps, %.4f of %lld token-layer expert sets equal (bound %.2f)\n",
-                ok ? "ok" : "FAIL", v.arch, dtypeName(v.dtype), mismatches, kSteps + 1, worst, v.maxNmse, b.size(),
+                ok ? "ok" : "FAIL", v.arch, dtypeName(v.dtype), (long long)v.tp, (long long)v.ep, mismatches, kSteps + 1, worst, v.maxNmse, b.size(),
                 a.size(), routingAgreement, (long long)pairs, routingBound);
     return ok;
 }
@@ -137,8 +146,21 @@ int main()
         {"olmoe", DType::F32, 1e-8, true},    {"olmoe", DType::F16, 1e-5, true},
         {"mixtral", DType::Q8_0, 1e-3, false},
     };
+    // Tensor / expert parallel plans over several GPUs through NCCL, where there are any.
+    const Variant parallel[] = {
+        {"olmoe", DType::F32, 1e-8, true, 2, 1},    {"qwen2moe", DType::F32, 1e-8, true, 1, 2},
+        {"mixtral", DType::F16, 1e-5, true, 2, 1},  {"qwen3moe", DType::F32, 1e-8, true, 2, 2},
+    };
+    std::vector<Variant> all(std::begin(variants), std::end(variants));
+    for (const Variant& v : parallel) {
+        if (int64_t(devices.cuda.size()) >= v.tp * v.ep && devices.ncclBuilt)
+            all.push_back(v);
+        else
+            std::printf("skip %s tp%lld ep%lld: %zu GPU(s)%s\n", v.arch, (long long)v.tp, (long long)v.ep,
+                        devices.cuda.size(), devices.ncclBuilt ? "" : ", no NCCL");
+    }
     int failed = 0;
-    for (const Variant& v : variants) {
+    for (const Variant& v : all) {
         try {
             failed += compareModel(v) ? 0 : 1;
         } catch (const std::exception& e) {

@@ -96,6 +96,7 @@ struct MoeFfnParams {
     const float* expertWeights = nullptr;            // [n, topK]
     int64_t topK = 0;
     DeviceTensor* out = nullptr;                     // F32 [n, hidden]; the op ADDS into it
+    bool routingOnHost = false;                      // ids and weights given in HOST memory (a GPU backend stages them)
 };
 
 struct AttentionParams {
@@ -199,6 +200,21 @@ public:
     virtual void swiglu(const DeviceTensor& gate, const DeviceTensor& up, DeviceTensor& out) = 0;
     // x = sigmoid(x) elementwise.
     virtual void sigmoid(DeviceTensor& x) = 0;
+    // x = 0 (any F32 tensor or view).
+    virtual void zero(DeviceTensor& x) = 0;
+    // dst row i = src row rows[i] for i < count (F32, equal widths). `rows` is HOST
+    // memory, read before the op returns (a GPU backend stages it).
+    virtual void gatherRows(const DeviceTensor& src, const int32_t* rows, int64_t count, DeviceTensor& dst) = 0;
+    // dst row rows[i] += src row i for i < count, in order of i (rows may repeat, so the
+    // sums are deterministic); `rows` HOST memory as for gatherRows.
+    virtual void scatterAddRows(DeviceTensor& dst, const int32_t* rows, int64_t count, const DeviceTensor& src) = 0;
+    // out[r] = sum over c of x[r, c]^2 (out F32 [n, 1]; the CPU sums in double).
+    virtual void rowSumSquares(const DeviceTensor& x, DeviceTensor& out) = 0;
+    // x[r, c] *= weight[c] / sqrt(sumSq[r] / width + eps): the second half of an RMSNorm
+    // whose sum of squares spans `width` columns held on several devices (OLMoE's q / k
+    // norm under tensor parallelism, after an all-reduce of rowSumSquares).
+    virtual void scaleByRms(DeviceTensor& x, const DeviceTensor& sumSq, int64_t width, float eps,
+                            const DeviceTensor& weight) = 0;
     // Router: logits [n, E] → expert ids / weights [n, topK] kept in the backend's
     // routing scratch (sized by reserve()). The returned view is a host copy for
     // telemetry and tests, filled as p.hostCopy asks and valid until the next

@@ -25,6 +25,7 @@
 
 namespace moe {
 
+class Communicator;
 class Tokenizer;
 class WeightSource;
 
@@ -100,9 +101,13 @@ struct EngineOptions {
     // says which tensors). Progress counts source bytes; `cancel` is checked per tensor.
     // ModelInfo::quantizedAtLoad reports what happened.
     std::optional<QuantizeOptions> quantize;
-    // Runs on this backend instead of the one `parallel` names (one device): for programs
-    // that bring a backend of their own and for tests of the backend contract.
-    std::function<std::unique_ptr<Backend>()> makeBackend;
+    // Runs on backends of the caller's own instead of the ones `parallel` names: for
+    // programs that bring a backend of their own and for tests of the backend contract.
+    // Called with the device index: 0 on one device; each device of a parallel plan, which
+    // then also needs makeCommunicator (the plan's weights load on the host, and each
+    // device's shards are placed on its backend, as on several GPUs).
+    std::function<std::unique_ptr<Backend>(int32_t device)> makeBackend;
+    std::function<std::unique_ptr<Communicator>(int32_t devices)> makeCommunicator;
 };
 
 // Observes hidden states for tests and the scalar reference (called per layer; never in
@@ -147,6 +152,8 @@ public:
     const ModelInfo& info() const;
     const ModelSpec& spec() const;
     const Tokenizer& tokenizer() const;
+    // The backend that computes: the CPU's for virtual devices, device 0's on a plan over
+    // GPUs (or the caller's backends).
     Backend& backend();
     // With --devices auto: why the CPU was chosen (no GPU, no CUDA backend, ...); empty
     // when the requested device was used.

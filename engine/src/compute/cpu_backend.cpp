@@ -272,6 +272,60 @@ void CpuBackend::swiglu(const DeviceTensor& gate, const DeviceTensor& up, Device
 
 void CpuBackend::sigmoid(DeviceTensor& x) { cpu::sigmoid(m_pool, f32(x), x.shape.elements()); }
 
+void CpuBackend::zero(DeviceTensor& x)
+{
+    requireF32(x, "zero", "x");
+    std::memset(x.data, 0, size_t(x.shape.elements()) * 4);
+}
+
+namespace {
+// The row indices of gatherRows / scatterAddRows, checked against the indexed tensor.
+void requireRows(const char* op, const int32_t* rows, int64_t count, const DeviceTensor& indexed,
+                 const DeviceTensor& packed)
+{
+    requireF32(indexed, op, "indexed tensor");
+    requireF32(packed, op, "packed rows");
+    if (indexed.cols() != packed.cols() || packed.rows() < count || (count > 0 && !rows))
+        badArgument(op, std::to_string(count) + " rows of " + indexed.shape.toString() + " vs " +
+                            packed.shape.toString());
+    for (int64_t i = 0; i < count; ++i)
+        if (rows[i] < 0 || rows[i] >= indexed.rows())
+            badArgument(op, "row " + std::to_string(rows[i]) + " of " + std::to_string(indexed.rows()));
+}
+} // namespace
+
+void CpuBackend::gatherRows(const DeviceTensor& src, const int32_t* rows, int64_t count, DeviceTensor& dst)
+{
+    requireRows("gatherRows", rows, count, src, dst);
+    cpu::gatherRows(m_pool, f32(src), rows, count, src.cols(), f32(dst));
+}
+
+void CpuBackend::scatterAddRows(DeviceTensor& dst, const int32_t* rows, int64_t count, const DeviceTensor& src)
+{
+    requireRows("scatterAddRows", rows, count, dst, src);
+    cpu::scatterAddRows(m_pool, f32(dst), rows, count, dst.cols(), f32(src));
+}
+
+void CpuBackend::rowSumSquares(const DeviceTensor& x, DeviceTensor& out)
+{
+    requireF32(x, "rowSumSquares", "x");
+    requireF32(out, "rowSumSquares", "out");
+    if (out.shape.elements() != x.rows())
+        badArgument("rowSumSquares", "out " + out.shape.toString() + " for x " + x.shape.toString());
+    cpu::rowSumSquares(m_pool, f32(x), x.rows(), x.cols(), f32(out));
+}
+
+void CpuBackend::scaleByRms(DeviceTensor& x, const DeviceTensor& sumSq, int64_t width, float eps,
+                            const DeviceTensor& weight)
+{
+    requireF32(x, "scaleByRms", "x");
+    requireF32(sumSq, "scaleByRms", "sumSq");
+    if (sumSq.shape.elements() != x.rows() || weight.shape.elements() != x.cols() || width < x.cols())
+        badArgument("scaleByRms", "x " + x.shape.toString() + ", sumSq " + sumSq.shape.toString() + ", weight " +
+                                      weight.shape.toString() + ", width " + std::to_string(width));
+    cpu::scaleByRms(m_pool, f32(x), x.rows(), x.cols(), f32(sumSq), width, eps, f32Param(weight, m_paramF32));
+}
+
 RoutingView CpuBackend::routeTopK(const DeviceTensor& logits, const RouterParams& p)
 {
     requireF32(logits, "routeTopK", "logits");

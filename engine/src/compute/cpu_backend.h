@@ -61,6 +61,12 @@ public:
     void addScaledRows(DeviceTensor& x, const DeviceTensor& y, const DeviceTensor& rowScale) override;
     void swiglu(const DeviceTensor& gate, const DeviceTensor& up, DeviceTensor& out) override;
     void sigmoid(DeviceTensor& x) override;
+    void zero(DeviceTensor& x) override;
+    void gatherRows(const DeviceTensor& src, const int32_t* rows, int64_t count, DeviceTensor& dst) override;
+    void scatterAddRows(DeviceTensor& dst, const int32_t* rows, int64_t count, const DeviceTensor& src) override;
+    void rowSumSquares(const DeviceTensor& x, DeviceTensor& out) override;
+    void scaleByRms(DeviceTensor& x, const DeviceTensor& sumSq, int64_t width, float eps,
+                    const DeviceTensor& weight) override;
     RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override;
     void moeExperts(const MoeFfnParams& p) override;
 

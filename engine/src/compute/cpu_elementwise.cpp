@@ -1,4 +1,5 @@
-// Row-wise and elementwise ops: RMSNorm, RoPE, add, SwiGLU, sigmoid. They move a
+// Row-wise and elementwise ops: RMSNorm, RoPE, add, SwiGLU, sigmoid, row gather /
+// scatter-add. They move a
 // few bytes per weight byte the matmuls read, so plain loops (auto-vectorised) do.
 #include "compute/cpu_ops.h"
 
@@ -101,6 +102,48 @@ void sigmoid(ThreadPool& pool, float* x, int64_t count)
     forChunks(pool, count, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i)
             x[i] = 1.f / (1.f + std::exp(-x[i]));
+    });
+}
+
+void gatherRows(ThreadPool& pool, const float* src, const int32_t* rows, int64_t count, int64_t cols, float* dst)
+{
+    pool.parallelFor(count, [&](int64_t i, int) {
+        std::copy_n(src + int64_t(rows[i]) * cols, cols, dst + i * cols);
+    });
+}
+
+void scatterAddRows(ThreadPool& pool, float* dst, const int32_t* rows, int64_t count, int64_t cols, const float* src)
+{
+    // Split by columns, so each destination element takes its additions in order of i.
+    const int64_t columnChunk = std::max<int64_t>(64, kChunk / std::max<int64_t>(count, 1));
+    pool.parallelFor((cols + columnChunk - 1) / columnChunk, [&](int64_t c, int) {
+        const int64_t b = c * columnChunk, e = std::min(cols, b + columnChunk);
+        for (int64_t i = 0; i < count; ++i) {
+            float* d = dst + int64_t(rows[i]) * cols;
+            const float* s = src + i * cols;
+            for (int64_t j = b; j < e; ++j)
+                d[j] += s[j];
+        }
+    });
+}
+
+void rowSumSquares(ThreadPool& pool, const float* x, int64_t n, int64_t cols, float* out)
+{
+    pool.parallelFor(n, [&](int64_t t, int) {
+        double ss = 0.0;
+        for (int64_t i = 0; i < cols; ++i)
+            ss += double(x[t * cols + i]) * double(x[t * cols + i]);
+        out[t] = float(ss);
+    });
+}
+
+void scaleByRms(ThreadPool& pool, float* x, int64_t n, int64_t cols, const float* sumSq, int64_t width, float eps,
+                const float* w)
+{
+    pool.parallelFor(n, [&](int64_t t, int) {
+        const float inv = float(1.0 / std::sqrt(double(sumSq[t]) / double(width) + double(eps)));
+        for (int64_t i = 0; i < cols; ++i)
+            x[t * cols + i] = x[t * cols + i] * inv * w[i];
     });
 }
 

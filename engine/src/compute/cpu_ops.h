@@ -28,6 +28,13 @@ void add(ThreadPool& pool, float* x, const float* y, int64_t count);
 void addScaledRows(ThreadPool& pool, float* x, const float* y, const float* rowScale, int64_t n, int64_t cols);
 void swiglu(ThreadPool& pool, const float* gate, const float* up, float* out, int64_t count);
 void sigmoid(ThreadPool& pool, float* x, int64_t count);
+// Row moves of [*, cols] F32 rows; see Backend::gatherRows / scatterAddRows.
+void gatherRows(ThreadPool& pool, const float* src, const int32_t* rows, int64_t count, int64_t cols, float* dst);
+void scatterAddRows(ThreadPool& pool, float* dst, const int32_t* rows, int64_t count, int64_t cols, const float* src);
+// out[t] = sum of x[t, :]^2 (double sums); x[t, i] *= w[i] / sqrt(sumSq[t] / width + eps).
+void rowSumSquares(ThreadPool& pool, const float* x, int64_t n, int64_t cols, float* out);
+void scaleByRms(ThreadPool& pool, float* x, int64_t n, int64_t cols, const float* sumSq, int64_t width, float eps,
+                const float* w);
 
 // Router top-k for n tokens (see RouterParams). `bias` is F32 [E] or null; `scratch`
 // holds 3 * E floats. Writes ids / weights [n, topK], best first.

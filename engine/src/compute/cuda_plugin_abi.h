@@ -20,7 +20,7 @@ extern "C" {
 
 // Bumped whenever MoeCudaPlugin or the Backend / Communicator interfaces change, so a
 // stale library from an older build is refused with a message instead of crashing.
-#define MOE_CUDA_PLUGIN_ABI 3
+#define MOE_CUDA_PLUGIN_ABI 4
 #define MOE_CUDA_PLUGIN_ENTRY "moe_cuda_plugin"
 
 struct MoeCudaPluginError {

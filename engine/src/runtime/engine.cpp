@@ -12,6 +12,7 @@
 
 #include "moe/architecture.h"
 #include "moe/communicator.h"
+#include "moe/devices.h"
 #include "moe/error.h"
 #include "moe/gguf.h"
 #include "moe/safetensors.h"
@@ -33,6 +34,7 @@ struct Engine::Impl {
     std::unique_ptr<ForwardPass> pass;
     std::optional<ParallelPlan> plan;
     std::unique_ptr<Communicator> comm;
+    std::vector<std::unique_ptr<Backend>> deviceBackends; // a parallel plan's GPUs (or the caller's backends)
     std::unique_ptr<ParallelForwardPass> parallelPass; // instead of `pass` when the plan has several devices
     std::vector<DeviceMemory> deviceMemory;
     int64_t contextLength = 0;
@@ -57,14 +59,28 @@ struct Engine::Impl {
 
 namespace {
 
-// Validates the plan and checks it fits before any weight is touched.
-void planParallel(const ModelSpec& spec, const ModelInfo& info, int64_t context, const ParallelConfig& c,
+// Validates the plan and checks it fits before any weight is touched (on GPUs: in the
+// memory of the smallest one named, unless the caller set a limit).
+void planParallel(const ModelSpec& spec, const ModelInfo& info, int64_t context, const ParallelConfig& config,
                   std::optional<ParallelPlan>& plan, std::vector<DeviceMemory>& memory)
 {
-    if (c.kind == DeviceKind::Cuda)
-        throw Error(ErrorCode::UnsupportedType, info.path, "devices",
-                    "tensor / expert parallelism over several GPUs is not supported yet; run on one GPU "
-                    "(--devices cuda:N) or split over virtual CPU devices (--devices cpu:N)");
+    ParallelConfig c = config;
+    if (c.kind == DeviceKind::Cuda && c.memoryLimitBytes == 0) {
+        const DeviceReport report = discoverDevices();
+        for (int id : c.cudaDevices) {
+            const auto it = std::find_if(report.cuda.begin(), report.cuda.end(),
+                                         [id](const CudaDeviceInfo& g) { return g.index == id; });
+            if (report.cuda.empty())
+                throw Error(ErrorCode::UnsupportedType, info.path, "devices",
+                            "cannot run on cuda:" + std::to_string(id) + ": " + report.reason);
+            if (it == report.cuda.end())
+                throw Error(ErrorCode::InvalidArgument, info.path, "devices",
+                            "cuda:" + std::to_string(id) + " does not exist: this machine has " +
+                                std::to_string(report.cuda.size()) + " CUDA device" +
+                                (report.cuda.size() == 1 ? "" : "s"));
+            c.memoryLimitBytes = c.memoryLimitBytes ? std::min(c.memoryLimitBytes, it->memoryBytes) : it->memoryBytes;
+        }
+    }
     plan = ParallelPlan::make(spec, c);
     const int64_t params = spec.parameterCounts().total;
     const double bytesPerWeight = params > 0 ? double(info.weightBytes) / double(params) : 4.0;
@@ -126,11 +142,17 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
         applyLoadQuantization(d.info, d.files, qplan, *options.quantize);
         conversions = quant::conversionsOf(qplan);
     }
-    if (options.makeBackend && options.parallel.isParallel())
-        throw Error(ErrorCode::InvalidArgument, path, "devices", "a backend of the caller's own runs on one device only");
-    if (options.parallel.isParallel())
+    const bool parallel = options.parallel.isParallel();
+    if (options.makeBackend && parallel && !options.makeCommunicator)
+        throw Error(ErrorCode::InvalidArgument, path, "devices",
+                    "backends of the caller's own need a communicator of its own for a parallel plan");
+    if (parallel)
         planParallel(spec, d.info, d.contextLength, options.parallel, d.plan, d.deviceMemory);
-    d.backend = options.makeBackend ? options.makeBackend() : createBackend(options, d.deviceFallbackReason);
+    // A parallel plan loads the weights on the host and places each device's shards on it.
+    if (parallel)
+        d.backend = cpuBackend(options);
+    else
+        d.backend = options.makeBackend ? options.makeBackend(0) : createBackend(options, d.deviceFallbackReason);
 
     const uint64_t total = d.files.source->totalTensorBytes();
     std::unique_ptr<ThreadPool> quantizePool;
@@ -169,11 +191,24 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     if (d.plan) {
         // The KV shards live on the devices; this cache only tracks the tokens.
         d.cache = std::make_unique<KvCache>(*d.backend, 0, d.contextLength, 0);
-        LocalCommunicatorOptions lo;
-        lo.devices = d.plan->devices();
-        lo.link = options.link;
-        d.comm = createLocalCommunicator(lo);
-        d.parallelPass = std::make_unique<ParallelForwardPass>(*d.backend, spec, d.weights, *d.plan, *d.comm, maxBatch,
+        const int32_t devices = d.plan->devices();
+        std::vector<Backend*> backends(size_t(devices), d.backend.get()); // virtual CPU devices
+        if (options.makeBackend || options.parallel.kind == DeviceKind::Cuda) {
+            for (int32_t i = 0; i < devices; ++i) {
+                d.deviceBackends.push_back(options.makeBackend ? options.makeBackend(i)
+                                                               : createCudaBackend(options.parallel.cudaDevices[size_t(i)]));
+                backends[size_t(i)] = d.deviceBackends.back().get();
+            }
+            d.comm = options.makeCommunicator ? options.makeCommunicator(devices)
+                                              : createNcclCommunicator(options.parallel.cudaDevices);
+            d.comm->setLinkModel(options.link);
+        } else {
+            LocalCommunicatorOptions lo;
+            lo.devices = devices;
+            lo.link = options.link;
+            d.comm = createLocalCommunicator(lo);
+        }
+        d.parallelPass = std::make_unique<ParallelForwardPass>(backends, spec, d.weights, *d.plan, *d.comm, maxBatch,
                                                                d.contextLength);
     } else {
         d.cache = std::make_unique<KvCache>(*d.backend, spec.numLayers, d.contextLength, spec.numKvHeads * spec.headDim);
@@ -197,7 +232,7 @@ const ModelInfo& Engine::info() const { return m_impl->info; }
 const std::string& Engine::deviceFallbackReason() const { return m_impl->deviceFallbackReason; }
 const ModelSpec& Engine::spec() const { return m_impl->files.spec; }
 const Tokenizer& Engine::tokenizer() const { return *m_impl->tokenizer; }
-Backend& Engine::backend() { return *m_impl->backend; }
+Backend& Engine::backend() { return m_impl->deviceBackends.empty() ? *m_impl->backend : *m_impl->deviceBackends.front(); }
 int64_t Engine::contextLength() const { return m_impl->contextLength; }
 int64_t Engine::position() const { return m_impl->cache->position(); }
 std::span<const int32_t> Engine::cachedTokens() const { return m_impl->cache->tokens(); }

@@ -1,18 +1,22 @@
 // Internal: the forward pass of a model split over the devices of a ParallelPlan.
 //
-// One controller thread drives every device in turn (their compute shares one backend,
-// whose thread pool parallelises each op); every byte that one device needs from
-// another moves through the Communicator and is counted in traffic(). Per layer:
+// One controller thread drives every device in turn; every byte that one device needs
+// from another moves through the Communicator and is counted in traffic(). Per layer:
 //   attention: per device its q/k/v head rows, KV shard, o-proj input columns → partial
 //              sums → all-reduce over the TP group (+ a tiny all-reduce of row sums of
 //              squares for OLMoE's whole-projection q/k norm);
-//   MoE:       routing on every device (the router is small and the routing identical,
-//              so receivers know what arrives without a count exchange) → each EP group
-//              dispatches its owned tokens' rows to the groups holding the chosen expert
-//              replicas (all-to-all-v) → grouped expert FFN on the device's expert
-//              slices → combine (all-to-all-v back) → shared expert / dense FFN slices →
+//   MoE:       routing on device 0 (every device holds the same residual, so the
+//              routing is the same everywhere and the controller plans the exchange for
+//              all of them without a count exchange) → each EP group dispatches its
+//              owned tokens' rows to the groups holding the chosen expert replicas
+//              (all-to-all-v) → grouped expert FFN on the device's expert slices →
+//              combine (all-to-all-v back) → shared expert / dense FFN slices →
 //              all-reduce over TP → all-gather of owned rows over EP.
-// Virtual devices are host memory (the backend must be a host backend).
+// Devices are virtual CPU devices sharing the host backend (host memory, LocalCommunicator)
+// or GPUs with a backend each (device memory, NCCL). The pass touches device memory
+// only through its device's backend: row moves are backend ops that take their row
+// indices from the host, and each device's queued work is finished (synchronize())
+// before a collective reads its buffers.
 #pragma once
 
 #include "kv_cache.h"
@@ -24,6 +28,7 @@
 #include "moe/parallel_plan.h"
 
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace moe {
@@ -32,8 +37,10 @@ struct ParallelDevice; // parallel_forward_pass.cpp
 
 class ParallelForwardPass {
 public:
-    ParallelForwardPass(Backend& backend, const ModelSpec& spec, const ModelWeights& weights, const ParallelPlan& plan,
-                        Communicator& comm, int64_t maxBatch, int64_t contextLength);
+    // `devices[i]` runs device i (the same host backend for every virtual device);
+    // `weights` are host tensors.
+    ParallelForwardPass(std::span<Backend* const> devices, const ModelSpec& spec, const ModelWeights& weights,
+                        const ParallelPlan& plan, Communicator& comm, int64_t maxBatch, int64_t contextLength);
     ~ParallelForwardPass();
     ParallelForwardPass(const ParallelForwardPass&) = delete;
     ParallelForwardPass& operator=(const ParallelForwardPass&) = delete;
@@ -56,8 +63,9 @@ private:
     void denseSlice(ParallelDevice& d, int64_t layer);
     void reduceAndGather(int64_t layer, int64_t n);
     int64_t ownedCount(int64_t group, int64_t n) const;
+    void finishQueued(std::span<const int32_t> group); // before a collective reads device buffers
 
-    Backend& m_backend;
+
     const ModelSpec& m_spec;
     const ModelWeights& m_weights;
     const ParallelPlan& m_plan;
@@ -71,6 +79,9 @@ private:
     std::vector<int64_t> m_cursor;                 // [ep] send-row cursors
     std::vector<float*> m_ptrA, m_ptrB;            // per-collective buffer tables (no allocation)
     std::vector<const float*> m_cptr;
+    std::vector<int32_t> m_ids;                    // [maxBatch * topK] routing of the layer
+    std::vector<float> m_gates;
+    std::vector<int32_t> m_gatherTargets;          // [maxBatch] residual row of each gathered row
     TrafficMatrix m_traffic;
     int64_t m_ownedTokens = 0;                     // n of the current step
     std::vector<float> m_hostHidden;               // observer copies only

@@ -6,30 +6,23 @@
 #include "moe/error.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace moe {
 namespace {
 
 float* f32(const DeviceTensor& t, int64_t offset = 0) { return static_cast<float*>(t.data) + offset; }
 
-void addRow(float* dst, const float* src, int64_t h)
-{
-    for (int64_t i = 0; i < h; ++i)
-        dst[i] += src[i];
-}
-
 } // namespace
 
-// Every device knows the whole routing, so each builds its own work list and the
-// per-pair row counts without exchanging them. Row orders (both sides agree on them):
-// a device's sends are grouped by destination group, each in (token, slot) order; its
-// receives by source group, each in (token, slot) order.
+// Every device's work follows from the routing, so the controller builds each device's
+// work list and the per-pair row counts without exchanging them. Row orders (both sides
+// agree on them): a device's sends are grouped by destination group, each in (token,
+// slot) order; its receives by source group, each in (token, slot) order.
 void ParallelForwardPass::planMoe(int64_t layer, int64_t n, int64_t pos)
 {
     const ExpertPlacement& placement = m_plan.placement(m_moeIndex[size_t(layer)]);
     const int64_t ep = m_plan.ep(), k = m_spec.numExpertsPerToken, h = m_spec.hiddenSize;
-    const std::vector<int32_t>& ids = m_devices[0]->ids;
+    const std::vector<int32_t>& ids = m_ids;
     std::fill(m_counts.begin(), m_counts.end(), 0);
     for (int64_t t = 0; t < n; ++t)
         for (int64_t s = 0; s < k; ++s) {
@@ -56,17 +49,16 @@ void ParallelForwardPass::planMoe(int64_t layer, int64_t n, int64_t pos)
             for (int64_t s = 0; s < k; ++s) {
                 const int32_t e = ids[size_t(t * k + s)];
                 const int64_t dst = placement.groupFor(e, pos + t);
-                const float* row = f32(d.xn, t * h);
                 if (dst == g) {
                     d.workExpert[size_t(local)] = f.localOf[size_t(e)];
-                    d.workGate[size_t(local)] = d.gates[size_t(t * k + s)];
+                    d.workGate[size_t(local)] = m_gates[size_t(t * k + s)];
+                    d.localSource[size_t(local)] = int32_t(t);
                     d.localTarget[size_t(local)] = int32_t(t / ep);
-                    std::memcpy(f32(d.work, local * h), row, size_t(h) * 4);
                     ++local;
                 } else {
                     const int64_t r = m_cursor[size_t(dst)]++;
+                    d.sendSource[size_t(r)] = int32_t(t);
                     d.sendTarget[size_t(r)] = int32_t(t / ep);
-                    std::memcpy(f32(d.back, r * h), row, size_t(h) * 4);
                 }
             }
         d.localCount = local;
@@ -78,10 +70,16 @@ void ParallelForwardPass::planMoe(int64_t layer, int64_t n, int64_t pos)
                     if (placement.groupFor(e, pos + t) != g)
                         continue;
                     d.workExpert[size_t(w)] = f.localOf[size_t(e)];
-                    d.workGate[size_t(w)] = d.gates[size_t(t * k + s)];
+                    d.workGate[size_t(w)] = m_gates[size_t(t * k + s)];
                     ++w;
                 }
         d.workCount = w;
+        // The local rows, then the rows to send, out of the normed residual.
+        Backend& b = *d.backend;
+        const DeviceTensor xn = d.xn.rowsView(0, n);
+        DeviceTensor work = d.work, back = d.back;
+        b.gatherRows(xn, d.localSource.data(), d.localCount, work);
+        b.gatherRows(xn, d.sendSource.data(), d.sendCount, back);
     }
 }
 
@@ -94,6 +92,7 @@ void ParallelForwardPass::exchangeMoe(int64_t layer, bool combine)
             m_cptr[i] = combine ? f32(d.workOut, d.localCount * h) : f32(d.back);
             m_ptrB[i] = combine ? f32(d.back) : f32(d.work, d.localCount * h);
         }
+        finishQueued(group);
         m_comm.allToAllV(group, m_cptr.data(), m_ptrB.data(), combine ? m_countsT.data() : m_counts.data(),
                          {layer, combine ? TrafficKind::Combine : TrafficKind::Dispatch});
     }
@@ -102,19 +101,22 @@ void ParallelForwardPass::exchangeMoe(int64_t layer, bool combine)
 void ParallelForwardPass::runExperts(ParallelDevice& d, int64_t layer)
 {
     const int64_t h = m_spec.hiddenSize;
-    std::memset(d.workOut.data, 0, size_t(d.workCount * h) * 4);
     const FfnShard& f = d.ffn[size_t(layer)];
-    if (d.workCount == 0 || f.experts.empty())
+    if (d.workCount == 0)
         return;
     DeviceTensor x = d.work.leadingView(d.workCount, h), out = d.workOut.leadingView(d.workCount, h);
+    d.backend->zero(out);
+    if (f.experts.empty())
+        return;
     MoeFfnParams mp;
     mp.x = &x;
     mp.experts = &f.experts;
     mp.expertIds = d.workExpert.data();
     mp.expertWeights = d.workGate.data();
+    mp.routingOnHost = true;
     mp.topK = 1; // one row per (token, expert) pair, already weighted by its gate
     mp.out = &out;
-    m_backend.moeExperts(mp);
+    d.backend->moeExperts(mp);
 }
 
 // This device's slice of the shared expert (or dense FFN) over its group's owned tokens.
@@ -124,22 +126,23 @@ void ParallelForwardPass::denseSlice(ParallelDevice& d, int64_t layer)
     const int64_t m = ownedCount(d.epRank, m_ownedTokens);
     if (!w.gate.data || m == 0)
         return;
+    Backend& b = *d.backend;
     const int64_t width = w.gate.rows(), h = m_spec.hiddenSize;
     DeviceTensor xn = d.ownedXn.leadingView(m, h), g = d.ffnGate.leadingView(m, width), u = d.ffnUp.leadingView(m, width),
                  a = d.ffnAct.leadingView(m, width), out = d.ffnOut.leadingView(m, h), acc = d.ownedPartial.leadingView(m, h);
-    m_backend.matmul(xn, w.gate, nullptr, g);
-    m_backend.matmul(xn, w.up, nullptr, u);
-    m_backend.swiglu(g, u, a);
-    m_backend.matmul(a, w.down, nullptr, out);
-    const DeviceTensor& gate = m_weights.layers[size_t(layer)].sharedExpertGate;
+    b.matmul(xn, w.gate, nullptr, g);
+    b.matmul(xn, w.up, nullptr, u);
+    b.swiglu(g, u, a);
+    b.matmul(a, w.down, nullptr, out);
+    const DeviceTensor& gate = d.whole[size_t(layer)].sharedExpertGate;
     if (gate.data) {
         // sigmoid(gate · x) scales the whole shared output, so it scales each slice alike.
         DeviceTensor scale = d.scale.leadingView(m, 1);
-        m_backend.matmul(xn, gate, nullptr, scale);
-        m_backend.sigmoid(scale);
-        m_backend.addScaledRows(acc, out, scale);
+        b.matmul(xn, gate, nullptr, scale);
+        b.sigmoid(scale);
+        b.addScaledRows(acc, out, scale);
     } else {
-        m_backend.add(acc, out);
+        b.add(acc, out);
     }
 }
 
@@ -151,32 +154,36 @@ void ParallelForwardPass::reduceAndGather(int64_t layer, int64_t n)
             const auto& group = m_tpGroups[g];
             for (size_t i = 0; i < group.size(); ++i)
                 m_ptrA[i] = f32(m_devices[size_t(group[i])]->ownedPartial);
-            if (ownedCount(int64_t(g), n) > 0)
+            if (ownedCount(int64_t(g), n) > 0) {
+                finishQueued(group);
                 m_comm.allReduceSum(group, m_ptrA.data(), ownedCount(int64_t(g), n) * h, {layer, TrafficKind::AllReduce});
+            }
         }
     if (ep == 1) {
         for (auto& dp : m_devices) {
             DeviceTensor x = dp->x.rowsView(0, n);
-            m_backend.add(x, dp->ownedPartial.leadingView(n, h));
+            dp->backend->add(x, dp->ownedPartial.leadingView(n, h));
         }
         return;
     }
-    for (int64_t g = 0; g < ep; ++g)
+    // Gathered rows come group by group; row j of group g is token g + j * ep.
+    int64_t row = 0;
+    for (int64_t g = 0; g < ep; ++g) {
         m_cursor[size_t(g)] = ownedCount(g, n) * h;
+        for (int64_t t = g; t < n; t += ep)
+            m_gatherTargets[size_t(row++)] = int32_t(t);
+    }
     for (const auto& group : m_epGroups) {
         for (size_t i = 0; i < group.size(); ++i) {
             m_cptr[i] = f32(m_devices[size_t(group[i])]->ownedPartial);
             m_ptrB[i] = f32(m_devices[size_t(group[i])]->gathered);
         }
+        finishQueued(group);
         m_comm.allGatherV(group, m_cptr.data(), m_ptrB.data(), m_cursor.data(), {layer, TrafficKind::AllGather});
     }
     for (auto& dp : m_devices) {
-        int64_t offset = 0;
-        for (int64_t g = 0; g < ep; ++g) {
-            for (int64_t t = g, j = 0; t < n; t += ep, ++j)
-                addRow(f32(dp->x, t * h), f32(dp->gathered, (offset + j) * h), h);
-            offset += ownedCount(g, n);
-        }
+        DeviceTensor x = dp->x.rowsView(0, n);
+        dp->backend->scatterAddRows(x, m_gatherTargets.data(), n, dp->gathered.rowsView(0, n));
     }
 }
 
@@ -190,7 +197,8 @@ void ParallelForwardPass::ffnLayer(int64_t layer, int64_t n, int64_t pos, Forwar
         StageTimer timer(recorder, Stage::Router);
         for (auto& dp : m_devices) {
             DeviceTensor xn = dp->xn.rowsView(0, n);
-            m_backend.rmsNorm(dp->x.rowsView(0, n), lw.ffnNorm, float(m_spec.rmsNormEps), h, xn);
+            dp->backend->rmsNorm(dp->x.rowsView(0, n), dp->whole[size_t(layer)].ffnNorm, float(m_spec.rmsNormEps), h,
+                                 xn);
         }
         if (lw.moe)
             route(layer, n, observer, recorder);
@@ -198,9 +206,14 @@ void ParallelForwardPass::ffnLayer(int64_t layer, int64_t n, int64_t pos, Forwar
     StageTimer timer(recorder, Stage::Experts);
     for (auto& dp : m_devices) {
         ParallelDevice& d = *dp;
-        for (int64_t t = d.epRank, j = 0; t < n; t += ep, ++j)
-            std::memcpy(f32(d.ownedXn, j * h), f32(d.xn, t * h), size_t(h) * 4);
-        std::memset(d.ownedPartial.data, 0, size_t(ownedCount(d.epRank, n) * h) * 4);
+        const int64_t m = ownedCount(d.epRank, n);
+        if (m == 0)
+            continue;
+        for (int64_t j = 0; j < m; ++j)
+            d.ownedRows[size_t(j)] = int32_t(d.epRank + j * ep);
+        DeviceTensor owned = d.ownedXn.rowsView(0, m), partial = d.ownedPartial.rowsView(0, m);
+        d.backend->gatherRows(d.xn.rowsView(0, n), d.ownedRows.data(), m, owned);
+        d.backend->zero(partial);
     }
     if (lw.moe) {
         planMoe(layer, n, pos);
@@ -212,10 +225,12 @@ void ParallelForwardPass::ffnLayer(int64_t layer, int64_t n, int64_t pos, Forwar
             exchangeMoe(layer, true);
         for (auto& dp : m_devices) {
             ParallelDevice& d = *dp;
-            for (int64_t i = 0; i < d.localCount; ++i)
-                addRow(f32(d.ownedPartial, d.localTarget[size_t(i)] * h), f32(d.workOut, i * h), h);
-            for (int64_t i = 0; i < d.sendCount; ++i)
-                addRow(f32(d.ownedPartial, d.sendTarget[size_t(i)] * h), f32(d.back, i * h), h);
+            const int64_t m = ownedCount(d.epRank, n);
+            if (m == 0)
+                continue;
+            DeviceTensor partial = d.ownedPartial.rowsView(0, m);
+            d.backend->scatterAddRows(partial, d.localTarget.data(), d.localCount, d.workOut);
+            d.backend->scatterAddRows(partial, d.sendTarget.data(), d.sendCount, d.back);
         }
     }
     for (auto& dp : m_devices)
@@ -232,7 +247,7 @@ void ParallelForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, 
     const int64_t pos = cache.position();
     for (auto& dp : m_devices) {
         DeviceTensor x = dp->x.rowsView(0, n);
-        m_backend.embed(m_weights.tokenEmbedding, tokens, n, x);
+        dp->backend->embed(dp->embedding, tokens, n, x);
     }
     for (int64_t l = 0; l < s.numLayers; ++l) {
         {
@@ -242,7 +257,8 @@ void ParallelForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, 
         ffnLayer(l, n, pos, observer, recorder);
         if (observer) {
             m_hostHidden.resize(size_t(n * s.hiddenSize));
-            m_backend.download(m_devices[0]->x.rowsView(0, n), m_hostHidden.data(), uint64_t(n * s.hiddenSize) * 4);
+            m_devices[0]->backend->download(m_devices[0]->x.rowsView(0, n), m_hostHidden.data(),
+                                            uint64_t(n * s.hiddenSize) * 4);
             observer->afterLayer(l, m_hostHidden, n);
         }
     }
@@ -251,10 +267,13 @@ void ParallelForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, 
     ParallelDevice& d0 = *m_devices[0];
     const int64_t first = allLogits ? 0 : n - 1, count = n - first;
     DeviceTensor last = d0.x.rowsView(first, count), normed = d0.xn.rowsView(0, count);
-    m_backend.rmsNorm(last, m_weights.outputNorm, float(s.rmsNormEps), s.hiddenSize, normed);
+    d0.backend->rmsNorm(last, d0.outputNorm, float(s.rmsNormEps), s.hiddenSize, normed);
     DeviceTensor out = d0.logits.rowsView(0, count);
-    m_backend.matmul(normed, m_weights.lmHead, nullptr, out);
-    m_backend.download(out, logits, out.bytes);
+    d0.backend->matmul(normed, d0.lmHead, nullptr, out);
+    d0.backend->download(out, logits, out.bytes);
+    for (auto& dp : m_devices) // the other devices' last ops (the KV writes) are done too
+        if (dp->backend != d0.backend && !dp->backend->isHost())
+            dp->backend->synchronize();
     m_comm.setTrafficSink(nullptr);
     cache.commit(tokens, n);
 }
