@@ -54,7 +54,7 @@ JSON schema:
                 the GPUs of a parallel plan),
                 "device_fallback" (why --devices auto ran on the CPU, or ""),
                 "step_recording" (GPU: "on" when decode steps replay as CUDA graphs,
-                  else why not; "" on the CPU)},
+                  else why not; "off ..." for a plan over several GPUs; "" on the CPU)},
    "settings": {"prompt_tokens", "gen_tokens", "repeat", "seed", "context", "telemetry"},
    "prefill":  {"tokens_per_second", "seconds"},
    "decode":   {"tokens_per_second", "seconds",
@@ -187,7 +187,8 @@ nlohmann::json benchJson(moe::Engine& engine, const std::vector<RunResult>& runs
                      {"memory_bandwidth_gb_per_second", bw.gbPerSecond}, {"bandwidth_probe_bytes", bw.bytes},
                      {"bandwidth_source", engine.backend().isHost() ? "probe" : "gpu peak (memory clock x bus width)"},
                      {"device_fallback", engine.deviceFallbackReason()},
-                     {"step_recording", engine.backend().stepRecordingStatus()}}},
+                     {"step_recording", engine.parallelPlan() ? std::string(engine.backend().isHost() ? "" : "off (parallel plan)")
+                                                                  : engine.backend().stepRecordingStatus()}}},
         {"settings", {{"prompt_tokens", promptN}, {"gen_tokens", gen}, {"repeat", runs.size()},
                       {"seed", a.uintValue("--seed", 0)}, {"context", engine.contextLength()},
                       {"telemetry", !a.has("--no-telemetry")}}},

@@ -247,7 +247,7 @@ DeviceTensor CudaBackend::allocate(DType dtype, const Shape& shape)
 
 void CudaBackend::release(DeviceTensor& t)
 {
-    makeCurrent();
+    cudaSetDevice(m_device); // never throws: destructors release (cudaFree below ignores errors too)
     if (t.owned && t.data)
         requireNotRecording("release");
     if (t.owned && t.data && m_live.erase(t.data))
@@ -599,10 +599,33 @@ void CudaBackend::scatterAddRows(DeviceTensor& dst, const int32_t* rows, int64_t
     checkRows("scatterAddRows", rows, count, dst, src);
     if (count == 0)
         return;
-    const auto* deviceRows = static_cast<const int32_t*>(
-        stageFromHost(rows, size_t(count) * 4, m_hostRows, m_rows, "scatterAddRows"));
-    launchScatterAddRows(static_cast<float*>(dst.data), dst.cols(), deviceRows, count,
-                         static_cast<const float*>(src.data), m_stream);
+    // Group the rows by target (a stable counting sort): targets, group starts, order.
+    const int64_t targets = dst.rows();
+    m_scatterStart.assign(size_t(targets) + 1, 0); // keeps its capacity
+    for (int64_t i = 0; i < count; ++i)
+        ++m_scatterStart[size_t(rows[i]) + 1];
+    int64_t groups = 0;
+    for (int64_t t = 0; t < targets; ++t) {
+        groups += m_scatterStart[size_t(t) + 1] > 0 ? 1 : 0;
+        m_scatterStart[size_t(t) + 1] += m_scatterStart[size_t(t)];
+    }
+    m_scatterPacked.resize(size_t(groups + groups + 1 + count));
+    int32_t* packedTargets = m_scatterPacked.data();
+    int32_t* starts = packedTargets + groups;
+    int32_t* order = starts + groups + 1;
+    int64_t g = 0;
+    for (int64_t t = 0; t < targets; ++t)
+        if (m_scatterStart[size_t(t) + 1] > m_scatterStart[size_t(t)]) {
+            packedTargets[g] = int32_t(t);
+            starts[g++] = m_scatterStart[size_t(t)];
+        }
+    starts[groups] = int32_t(count);
+    for (int64_t i = 0; i < count; ++i) // m_scatterStart[t] walks forward through t's slots
+        order[m_scatterStart[size_t(rows[i])]++] = int32_t(i);
+    const auto* packed = static_cast<const int32_t*>(stageFromHost(
+        m_scatterPacked.data(), m_scatterPacked.size() * 4, m_hostRows, m_rows, "scatterAddRows"));
+    launchScatterAddRows(static_cast<float*>(dst.data), dst.cols(), packed, groups, static_cast<const float*>(src.data),
+                         m_stream);
     MOE_CUDA_LAUNCHED("scatterAddRows");
 }
 

@@ -141,6 +141,7 @@ private:
     DeviceScratch m_attnPartial; // split-key attention: F32 [n, heads, chunks, headDim + 2]
     DeviceScratch m_rows, m_callerIds, m_callerWeights; // staged from the host (row moves, moeExperts)
     PinnedScratch m_hostRows, m_hostCallerIds, m_hostCallerWeights;
+    std::vector<int32_t> m_scatterStart, m_scatterPacked; // scatterAddRows' grouping by target
     PinnedScratch m_hostTokens, m_hostIds, m_hostWeights, m_hostTokenOfSlot, m_hostSlotOf, m_upload;
     std::vector<int64_t> m_expertOffsets; // [E + 1], reused
     // RoutingHostCopy::AfterSync copies, one pair per slot (layer).

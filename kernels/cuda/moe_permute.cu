@@ -25,22 +25,27 @@ __global__ void combineKernel(const float* rows, int64_t cols, const int32_t* sl
     }
 }
 
-__global__ void scatterAddKernel(float* dst, int64_t cols, const int32_t* rows, int64_t count, const float* src)
+__global__ void scatterAddKernel(float* dst, int64_t cols, const int32_t* packed, int64_t groups, const float* src)
 {
-    const int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (c >= cols)
-        return;
-    for (int64_t i = 0; i < count; ++i)
-        dst[int64_t(rows[i]) * cols + c] += src[i * cols + c];
+    const int64_t g = blockIdx.x;
+    const int32_t* start = packed + groups;
+    const int32_t* order = start + groups + 1;
+    float* row = dst + int64_t(packed[g]) * cols;
+    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
+        float acc = row[c];
+        for (int32_t j = start[g]; j < start[g + 1]; ++j)
+            acc += src[int64_t(order[j]) * cols + c];
+        row[c] = acc;
+    }
 }
 
 } // namespace
 
-void launchScatterAddRows(float* dst, int64_t cols, const int32_t* rows, int64_t count, const float* src,
+void launchScatterAddRows(float* dst, int64_t cols, const int32_t* packed, int64_t groups, const float* src,
                           cudaStream_t stream)
 {
-    if (count > 0 && cols > 0)
-        scatterAddKernel<<<blocksFor(cols, 256), 256, 0, stream>>>(dst, cols, rows, count, src);
+    if (groups > 0 && cols > 0)
+        scatterAddKernel<<<unsigned(groups), 256, 0, stream>>>(dst, cols, packed, groups, src);
 }
 
 void launchGatherRows(const float* x, int64_t cols, const int32_t* tokenOfSlot, int64_t slots, float* rows,

@@ -4,6 +4,7 @@
 #include "test_support.h"
 
 #include "moe/communicator.h"
+#include "moe/devices.h"
 #include "moe/engine.h"
 #include "moe/error.h"
 #include "moe/model_maker.h"
@@ -333,7 +334,26 @@ private slots:
         parseDeviceList("cuda:0,1", c);
         QCOMPARE(c.devices, int64_t(2));
         c.tp = 2;
-        QVERIFY_THROWS_EXCEPTION(Error, load("mixtral", c));
+        // GPUs that are not there (or a driver that is not) are named before any weight
+        // is read; a duplicate is refused wherever it runs.
+        if (discoverDevices().cuda.size() < 2) {
+            try {
+                load("mixtral", c);
+                QFAIL("cuda:0,1 without two GPUs should fail");
+            } catch (const Error& e) {
+                QCOMPARE(QString::fromStdString(e.field()), QString("devices"));
+                QVERIFY2(QString::fromStdString(e.detail()).contains("cuda:"), e.what());
+            }
+        }
+        ParallelConfig twice;
+        parseDeviceList("cuda:0,0", twice);
+        twice.tp = 2;
+        try {
+            load("mixtral", twice);
+            QFAIL("cuda:0,0 should fail");
+        } catch (const Error& e) {
+            QVERIFY2(QString::fromStdString(e.detail()).contains("named twice"), e.what());
+        }
         QVERIFY_THROWS_EXCEPTION(Error, parseDeviceList("tpu:3", c));
         QVERIFY_THROWS_EXCEPTION(Error, parseDeviceList("cpu:x", c));
     }

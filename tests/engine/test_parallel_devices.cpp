@@ -460,6 +460,8 @@ private slots:
         QTest::newRow("olmoe tp2 ep4 balanced") << "olmoe" << 2 << 4 << 2;
         QTest::newRow("qwen3moe tp2 ep2 round-robin") << "qwen3moe" << 2 << 2 << 1;
         QTest::newRow("qwen2moe q8_0 tp2 ep2") << "qwen2moe-q8_0" << 2 << 2 << 0;
+        QTest::newRow("qwen2moe q8_0 tp2") << "qwen2moe-q8_0" << 2 << 1 << 0;
+        QTest::newRow("qwen2moe q8_0 ep2") << "qwen2moe-q8_0" << 1 << 2 << 0;
     }
 
     // Prefill and decode steps: logits bit-identical to virtual CPU devices and within
@@ -500,13 +502,13 @@ private slots:
                         for (int32_t s = 0; s < a.devices; ++s)
                             for (int32_t t = 0; t < a.devices; ++t)
                                 QVERIFY(a.at(l, TrafficKind(k), s, t) == b.at(l, TrafficKind(k), s, t));
-                // Q8_0: one device quantises the o / down activations to 8 bits, while their
-                // column slices under TP are F32; on a tiny random model that rounding flips
-                // routing choices, so only the bit-identical check above applies.
-                if (model.contains("q8_0"))
-                    continue;
+                // Q8_0 slices keep their blocks (the slice edges are multiples of 32), so TP
+                // sums the same block products as one device, in another order. Under EP an
+                // expert gets fewer rows of a prefill on each device, and the CPU multiplies
+                // few rows by 8-bit activations but many by F32 panels: 8-bit rounding apart.
+                const bool rowsDiffer = model.contains("q8_0") && ep > 1;
                 const double d = relDiff(device.logits[step], single.logits[step]);
-                QVERIFY2(d < 1e-5, qPrintable(QString("step %1: %2 from one device").arg(step).arg(d)));
+                QVERIFY2(d < (rowsDiffer ? 3e-2 : 1e-5), qPrintable(QString("step %1: %2 from one device").arg(step).arg(d)));
             }
         }
         QCOMPARE(ledger.live, int64_t(0));

@@ -65,8 +65,21 @@ void planParallel(const ModelSpec& spec, const ModelInfo& info, int64_t context,
                   std::optional<ParallelPlan>& plan, std::vector<DeviceMemory>& memory)
 {
     ParallelConfig c = config;
-    if (c.kind == DeviceKind::Cuda && c.memoryLimitBytes == 0) {
+    bool gpuLimit = false;
+    if (c.kind == DeviceKind::Cuda) {
+        for (size_t i = 0; i < c.cudaDevices.size(); ++i)
+            if (std::find(c.cudaDevices.begin(), c.cudaDevices.begin() + std::ptrdiff_t(i), c.cudaDevices[i]) !=
+                c.cudaDevices.begin() + std::ptrdiff_t(i))
+                throw Error(ErrorCode::InvalidArgument, info.path, "devices",
+                            "cuda:" + std::to_string(c.cudaDevices[i]) +
+                                " is named twice; each device of a plan is its own GPU");
         const DeviceReport report = discoverDevices();
+        if (!report.cuda.empty() && !report.cudaComputeAvailable)
+            throw Error(ErrorCode::UnsupportedType, info.path, "devices",
+                        "the GPUs are there but the CUDA backend is not: " + report.cudaBackendReason);
+        if (!report.cuda.empty() && !report.ncclBuilt)
+            throw Error(ErrorCode::UnsupportedType, info.path, "devices",
+                        "the CUDA backend was built without NCCL, so it cannot split a model over GPUs");
         for (int id : c.cudaDevices) {
             const auto it = std::find_if(report.cuda.begin(), report.cuda.end(),
                                          [id](const CudaDeviceInfo& g) { return g.index == id; });
@@ -78,14 +91,25 @@ void planParallel(const ModelSpec& spec, const ModelInfo& info, int64_t context,
                             "cuda:" + std::to_string(id) + " does not exist: this machine has " +
                                 std::to_string(report.cuda.size()) + " CUDA device" +
                                 (report.cuda.size() == 1 ? "" : "s"));
-            c.memoryLimitBytes = c.memoryLimitBytes ? std::min(c.memoryLimitBytes, it->memoryBytes) : it->memoryBytes;
+            if (config.memoryLimitBytes == 0) {
+                gpuLimit = true;
+                c.memoryLimitBytes = c.memoryLimitBytes ? std::min(c.memoryLimitBytes, it->memoryBytes) : it->memoryBytes;
+            }
         }
     }
     plan = ParallelPlan::make(spec, c);
     const int64_t params = spec.parameterCounts().total;
     const double bytesPerWeight = params > 0 ? double(info.weightBytes) / double(params) : 4.0;
     memory = plan->memoryPerDevice(bytesPerWeight, context);
-    plan->checkFits(memory);
+    try {
+        plan->checkFits(memory);
+    } catch (const Error& e) {
+        if (!gpuLimit)
+            throw;
+        throw Error(e.code(), info.path, "devices",
+                    e.detail() + " (the limit is the memory of the smallest GPU named; devices are numbered in the "
+                                 "order of --devices)");
+    }
 }
 
 std::unique_ptr<Backend> cpuBackend(const EngineOptions& options) { return createCpuBackend({options.threads}); }
@@ -148,11 +172,30 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
                     "backends of the caller's own need a communicator of its own for a parallel plan");
     if (parallel)
         planParallel(spec, d.info, d.contextLength, options.parallel, d.plan, d.deviceMemory);
-    // A parallel plan loads the weights on the host and places each device's shards on it.
-    if (parallel)
+    // A parallel plan loads the weights on the host and places each device's shards on it;
+    // its GPUs and NCCL start first, so a device that cannot is named before any weight is read.
+    std::vector<Backend*> devices;
+    if (parallel) {
         d.backend = cpuBackend(options);
-    else
+        devices.assign(size_t(d.plan->devices()), d.backend.get()); // virtual CPU devices
+        if (options.makeBackend || options.parallel.kind == DeviceKind::Cuda) {
+            for (int32_t i = 0; i < d.plan->devices(); ++i) {
+                d.deviceBackends.push_back(options.makeBackend ? options.makeBackend(i)
+                                                               : createCudaBackend(options.parallel.cudaDevices[size_t(i)]));
+                devices[size_t(i)] = d.deviceBackends.back().get();
+            }
+            d.comm = options.makeCommunicator ? options.makeCommunicator(d.plan->devices())
+                                              : createNcclCommunicator(options.parallel.cudaDevices);
+            d.comm->setLinkModel(options.link);
+        } else {
+            LocalCommunicatorOptions lo;
+            lo.devices = d.plan->devices();
+            lo.link = options.link;
+            d.comm = createLocalCommunicator(lo);
+        }
+    } else {
         d.backend = options.makeBackend ? options.makeBackend(0) : createBackend(options, d.deviceFallbackReason);
+    }
 
     const uint64_t total = d.files.source->totalTensorBytes();
     std::unique_ptr<ThreadPool> quantizePool;
@@ -167,6 +210,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
             ctx.quantize = &conversions;
             ctx.quantizePool = quantizePool.get();
         }
+        ctx.runsOn = d.deviceBackends.empty() ? nullptr : d.deviceBackends.front().get();
         d.weights = loadModelWeights(ctx);
     };
     const auto loadStart = std::chrono::steady_clock::now();
@@ -191,24 +235,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     if (d.plan) {
         // The KV shards live on the devices; this cache only tracks the tokens.
         d.cache = std::make_unique<KvCache>(*d.backend, 0, d.contextLength, 0);
-        const int32_t devices = d.plan->devices();
-        std::vector<Backend*> backends(size_t(devices), d.backend.get()); // virtual CPU devices
-        if (options.makeBackend || options.parallel.kind == DeviceKind::Cuda) {
-            for (int32_t i = 0; i < devices; ++i) {
-                d.deviceBackends.push_back(options.makeBackend ? options.makeBackend(i)
-                                                               : createCudaBackend(options.parallel.cudaDevices[size_t(i)]));
-                backends[size_t(i)] = d.deviceBackends.back().get();
-            }
-            d.comm = options.makeCommunicator ? options.makeCommunicator(devices)
-                                              : createNcclCommunicator(options.parallel.cudaDevices);
-            d.comm->setLinkModel(options.link);
-        } else {
-            LocalCommunicatorOptions lo;
-            lo.devices = devices;
-            lo.link = options.link;
-            d.comm = createLocalCommunicator(lo);
-        }
-        d.parallelPass = std::make_unique<ParallelForwardPass>(backends, spec, d.weights, *d.plan, *d.comm, maxBatch,
+        d.parallelPass = std::make_unique<ParallelForwardPass>(devices, spec, d.weights, *d.plan, *d.comm, maxBatch,
                                                                d.contextLength);
     } else {
         d.cache = std::make_unique<KvCache>(*d.backend, spec.numLayers, d.contextLength, spec.numKvHeads * spec.headDim);

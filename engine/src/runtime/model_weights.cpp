@@ -109,9 +109,10 @@ private:
     {
         const DType* target = quantizeTarget(tensor);
         const DType type = target ? *target : fileType;
-        if (!m_ctx.backend.runsWeightType(type))
+        const Backend& runsOn = m_ctx.runsOn ? *m_ctx.runsOn : m_ctx.backend;
+        if (!runsOn.runsWeightType(type))
             throw Error(ErrorCode::UnsupportedType, m_ctx.source.path(), "tensor " + tensor,
-                        m_ctx.backend.name() + " cannot run " + dtypeName(type) +
+                        runsOn.name() + " cannot run " + dtypeName(type) +
                             " weights (the CUDA backend runs f32, f16, bf16, q8_0 and q4_0: load with --quant q8_0, "
                             "or on the CPU)");
     }

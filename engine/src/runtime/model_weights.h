@@ -49,6 +49,9 @@ struct WeightLoadContext {
     // those matrices are converted into backend memory instead of used in place.
     const std::unordered_map<std::string, DType>* quantize = nullptr;
     ThreadPool* quantizePool = nullptr; // required when `quantize` is set
+    // The backend whose weight types are checked (null: `backend`): a parallel plan loads
+    // on the host for GPUs that run fewer types.
+    const Backend* runsOn = nullptr;
 };
 
 // Throws Error(MissingField) naming a missing tensor, Error(BadValue) naming a tensor

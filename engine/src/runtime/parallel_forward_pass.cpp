@@ -41,6 +41,20 @@ ParallelForwardPass::ParallelForwardPass(std::span<Backend* const> devices, cons
         dev->backend = devices[size_t(d)];
         m_devices.push_back(std::move(dev));
     }
+    // Scratch first (once per backend), then the shards.
+    const int64_t ffn = std::max({spec.moeIntermediateSize, spec.sharedExpertIntermediateSize, spec.intermediateSize});
+    BackendReservation r;
+    r.maxTokens = maxBatch; // expert work rows (k = 1) number at most maxBatch * topK
+    r.maxWidth = std::max({spec.hiddenSize, spec.numHeads * spec.headDim, ffn, spec.vocabSize});
+    r.numExperts = spec.numExperts;
+    r.topK = spec.numExpertsPerToken;
+    r.expertWidth = ffn / plan.tp();
+    r.hiddenSize = spec.hiddenSize;
+    r.maxContext = contextLength;
+    r.numHeads = spec.numHeads;
+    for (size_t i = 0; i < m_devices.size(); ++i)
+        if (std::find(devices.begin(), devices.begin() + std::ptrdiff_t(i), devices[i]) == devices.begin() + std::ptrdiff_t(i))
+            devices[i]->reserve(r); // once per backend
     try {
         for (auto& d : m_devices)
             buildParallelDevice(*d, spec, weights, plan, maxBatch, contextLength);
@@ -62,20 +76,6 @@ ParallelForwardPass::ParallelForwardPass(std::span<Backend* const> devices, cons
     m_cptr.assign(size_t(plan.devices()), nullptr);
     m_traffic.reset(plan.devices(), spec.numLayers);
     m_traffic.link = comm.linkModel().name;
-
-    const int64_t ffn = std::max({spec.moeIntermediateSize, spec.sharedExpertIntermediateSize, spec.intermediateSize});
-    BackendReservation r;
-    r.maxTokens = assignments;
-    r.maxWidth = std::max({spec.hiddenSize, spec.numHeads * spec.headDim, ffn, spec.vocabSize});
-    r.numExperts = spec.numExperts;
-    r.topK = spec.numExpertsPerToken;
-    r.expertWidth = ffn;
-    r.hiddenSize = spec.hiddenSize;
-    r.maxContext = contextLength;
-    r.numHeads = spec.numHeads;
-    for (size_t i = 0; i < m_devices.size(); ++i)
-        if (std::find(devices.begin(), devices.begin() + std::ptrdiff_t(i), devices[i]) == devices.begin() + std::ptrdiff_t(i))
-            devices[i]->reserve(r); // once per backend
 }
 
 ParallelForwardPass::~ParallelForwardPass()

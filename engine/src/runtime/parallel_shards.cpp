@@ -1,8 +1,8 @@
 // Weight shards of the devices of a parallel plan. Row slices (q/k/v heads, expert
 // gate/up FFN rows) are row ranges of the loaded weights; column slices (o-proj inputs,
-// down-proj FFN columns) are not contiguous in row-major [out, in], so they are copied,
-// as F32 (quantised rows are dequantised whole and then cut, since a block may straddle
-// the slice boundary). Every tensor reaches its device through Backend::weight(): a
+// down-proj FFN columns) are not contiguous in row-major [out, in], so they are copied:
+// in the weights' own type when the slice falls on block boundaries, else as F32
+// (quantised rows dequantised whole and then cut). Every tensor reaches its device through Backend::weight(): a
 // host backend keeps a view of it, a GPU gets its own copy.
 #include "parallel_device.h"
 
@@ -36,20 +36,39 @@ DeviceTensor vectorSlice(ParallelDevice& d, const DeviceTensor& t, int64_t first
     return place(d, v);
 }
 
+// A tensor built on the host, copied into memory of d's backend.
+DeviceTensor placeCopy(ParallelDevice& d, DType type, const Shape& shape, const void* host)
+{
+    DeviceTensor t = d.backend->allocate(type, shape);
+    d.owned.push_back(t);
+    d.backend->upload(host, t, t.bytes);
+    return t;
+}
+
+// Columns [first, first + count) of every row. When the range starts and ends on block
+// boundaries (plain types always do), the rows' bytes are cut as they are, so the slice
+// keeps the weights' type; otherwise the rows are dequantised and the slice is F32.
 DeviceTensor columnSlice(ParallelDevice& d, const DeviceTensor& w, int64_t first, int64_t count)
 {
     const int64_t rows = w.rows(), cols = w.cols();
     const uint64_t rowBytes = w.bytes / uint64_t(rows);
+    const DTypeInfo& type = dtypeInfo(w.dtype);
+    if (first % type.blockElements == 0 && count % type.blockElements == 0) {
+        const size_t from = size_t(first / type.blockElements) * size_t(type.blockBytes);
+        const size_t bytes = size_t(count / type.blockElements) * size_t(type.blockBytes);
+        std::vector<uint8_t> out(size_t(rows) * bytes);
+        for (int64_t r = 0; r < rows; ++r)
+            std::memcpy(out.data() + size_t(r) * bytes, static_cast<const uint8_t*>(w.data) + uint64_t(r) * rowBytes + from,
+                        bytes);
+        return placeCopy(d, w.dtype, Shape{rows, count}, out.data());
+    }
     std::vector<float> out(size_t(rows * count));
     std::vector<float> row(static_cast<size_t>(cols));
     for (int64_t r = 0; r < rows; ++r) {
         dequantizeRow(w.dtype, static_cast<const uint8_t*>(w.data) + uint64_t(r) * rowBytes, row.data(), size_t(cols));
         std::memcpy(out.data() + r * count, row.data() + first, size_t(count) * 4);
     }
-    DeviceTensor t = d.backend->allocate(DType::F32, Shape{rows, count});
-    d.owned.push_back(t);
-    d.backend->upload(out.data(), t, t.bytes);
-    return t;
+    return placeCopy(d, DType::F32, Shape{rows, count}, out.data());
 }
 
 ExpertWeights ffnSlice(ParallelDevice& d, const ExpertWeights& w, int64_t tp)
