@@ -27,7 +27,8 @@ const char* const kUsage = R"(usage: moe bench -m PATH [--prompt N] [--gen N] [-
                  [--quant TYPE] [--json]
 
 Measures prefill (N random prompt tokens in one pass) and decode (greedy, end-of-
-sequence ignored) speed, then compares decode with the memory-bandwidth roofline.
+sequence ignored; chosen on the GPU when the model runs on one) speed, then compares
+decode with the memory-bandwidth roofline.
 
 Options:
   -m, --model PATH        a .gguf file or a Hugging Face folder
@@ -101,10 +102,13 @@ RunResult runOnce(moe::Engine& engine, const std::vector<int32_t>& prompt, int64
     r.prefillSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
     int32_t token = moe::argmax(logits);
     r.latencies.reserve(size_t(gen));
+    // Greedy as chat would run it: on a GPU the choice is made there and only the token
+    // comes back.
+    moe::Sampler greedy(engine.spec().vocabSize, moe::SamplingParams::greedy());
+    const std::span<const int32_t> none;
     for (int64_t i = 0; i < gen; ++i) {
         const auto s = Clock::now();
-        logits = engine.forward(std::span<const int32_t>(&token, 1));
-        token = moe::argmax(logits);
+        token = engine.forwardAndSample(std::span<const int32_t>(&token, 1), greedy, none);
         r.latencies.push_back(std::chrono::duration<double>(Clock::now() - s).count());
     }
     for (double l : r.latencies)

@@ -10,6 +10,7 @@
 #include "rms_norm.cuh"
 #include "rope.cuh"
 #include "router.cuh"
+#include "sampling.cuh"
 
 #include "moe/error.h"
 
@@ -109,10 +110,13 @@ CudaBackend::~CudaBackend()
         cudaFree(p);
     for (DeviceScratch* s : {&m_tokens, &m_act16, &m_weight16, &m_routeIds, &m_routeWeights, &m_moeTokenOfSlot,
                              &m_moeSlotOf, &m_moeX, &m_moeG, &m_moeU, &m_moeA, &m_moeD, &m_attnPartial, &m_rows,
-                             &m_callerIds, &m_callerWeights})
+                             &m_callerIds, &m_callerWeights, &m_sampleWork, &m_sampleValues[0], &m_sampleValues[1],
+                             &m_sampleIds[0], &m_sampleIds[1], &m_sampleProbs, &m_sampleToken, &m_sampleBans,
+                             &m_samplePenalties})
         cudaFree(s->data);
     for (PinnedScratch* s : {&m_hostTokens, &m_hostIds, &m_hostWeights, &m_hostTokenOfSlot, &m_hostSlotOf, &m_upload,
-                             &m_hostRows, &m_hostCallerIds, &m_hostCallerWeights})
+                             &m_hostRows, &m_hostCallerIds, &m_hostCallerWeights, &m_hostBans, &m_hostPenalties,
+                             &m_hostToken})
         cudaFreeHost(s->data);
     for (std::vector<PinnedScratch>* v : {&m_slotIds, &m_slotWeights})
         for (PinnedScratch& s : *v)
@@ -803,6 +807,73 @@ void CudaBackend::moeExperts(const MoeFfnParams& p)
         return;
     }
     moeExpertsGrouped(p, deviceIds, gateWeights, ffn);
+}
+
+int32_t CudaBackend::sampleToken(const DeviceTensor& logits, const TokenChoice& c)
+{
+    makeCurrent();
+    requireNotRecording("sampleToken");
+    const int64_t vocab = logits.cols();
+    if (logits.dtype != DType::F32 || logits.rows() != 1 || vocab <= 0)
+        badArgument("sampleToken", "logits must be one F32 row, not " + logits.shape.toString());
+    const bool greedy = c.temperature <= 0.f;
+    if (!greedy && (c.topK <= 0 || c.topK > kMaxDeviceTopK))
+        return -1; // without a bounded top-k every logit would be sorted: the host does it
+    const int64_t k = greedy ? 1 : std::min<int64_t>(c.topK, vocab);
+    const int64_t chunks = (vocab + kSampleChunk - 1) / kSampleChunk;
+    ensure(m_sampleWork, size_t(vocab) * 4, "sampleToken");
+    for (int b = 0; b < 2; ++b) {
+        ensure(m_sampleValues[b], size_t(chunks * k) * 4, "sampleToken");
+        ensure(m_sampleIds[b], size_t(chunks * k) * 4, "sampleToken");
+    }
+    ensure(m_sampleProbs, size_t(k) * 4, "sampleToken");
+    ensure(m_sampleToken, 4, "sampleToken");
+    ensure(m_hostToken, 4, "sampleToken");
+    auto* work = static_cast<float*>(m_sampleWork.data);
+    MOE_CUDA(cudaMemcpyAsync(work, logits.data, size_t(vocab) * 4, cudaMemcpyDeviceToDevice, m_stream));
+
+    for (int64_t i = 0; i < c.bannedCount; ++i)
+        if (c.banned[i] < 0 || c.banned[i] >= vocab)
+            badArgument("sampleToken", "banned token " + std::to_string(c.banned[i]) + " of " + std::to_string(vocab));
+    for (int64_t i = 0; i < c.penaltyCount; ++i)
+        if (c.penaltyIds[i] < 0 || c.penaltyIds[i] >= vocab)
+            badArgument("sampleToken", "penalised token " + std::to_string(c.penaltyIds[i]) + " of " + std::to_string(vocab));
+    const int32_t* bans = c.bannedCount > 0 ? static_cast<const int32_t*>(stageFromHost(
+                                                  c.banned, size_t(c.bannedCount) * 4, m_hostBans, m_sampleBans, "sampleToken"))
+                                            : nullptr;
+    const int32_t* penalties = nullptr;
+    if (c.penaltyCount > 0) {
+        m_penaltyPacked.assign(c.penaltyIds, c.penaltyIds + c.penaltyCount);
+        m_penaltyPacked.insert(m_penaltyPacked.end(), c.penaltyCounts, c.penaltyCounts + c.penaltyCount);
+        penalties = static_cast<const int32_t*>(stageFromHost(m_penaltyPacked.data(), m_penaltyPacked.size() * 4,
+                                                              m_hostPenalties, m_samplePenalties, "sampleToken"));
+    }
+    launchBanAndPenalise(work, bans, c.bannedCount, penalties, penalties ? penalties + c.penaltyCount : nullptr,
+                         c.penaltyCount, c.repetitionPenalty, c.frequencyPenalty, c.presencePenalty, m_stream);
+    MOE_CUDA_LAUNCHED("sampleToken (bans, penalties)");
+
+    // Rounds of chunk sorts until one chunk holds the k best, in order.
+    const float* values = work;
+    const int32_t* ids = nullptr;
+    int64_t n = vocab;
+    for (int round = 0;; ++round) {
+        auto* outValues = static_cast<float*>(m_sampleValues[round % 2].data);
+        auto* outIds = static_cast<int32_t*>(m_sampleIds[round % 2].data);
+        const int64_t used = launchTopKRound(values, ids, n, k, outValues, outIds, m_stream);
+        MOE_CUDA_LAUNCHED("sampleToken (top-k)");
+        values = outValues;
+        ids = outIds;
+        n = used * k;
+        if (used == 1)
+            break;
+    }
+    launchPickToken(values, ids, k, c.temperature, greedy ? 0.f : 1.f / c.temperature, c.minP, c.topP, c.uniform,
+                    static_cast<float*>(m_sampleProbs.data), static_cast<int32_t*>(m_sampleToken.data), m_stream);
+    MOE_CUDA_LAUNCHED("sampleToken (choice)");
+    waitForPinned();
+    MOE_CUDA(cudaMemcpyAsync(m_hostToken.data, m_sampleToken.data, 4, cudaMemcpyDeviceToHost, m_stream));
+    MOE_CUDA(cudaStreamSynchronize(m_stream));
+    return *static_cast<const int32_t*>(m_hostToken.data);
 }
 
 // Larger batches: group the assignments per expert on the host, then one GEMV or

@@ -74,6 +74,7 @@ public:
                     const DeviceTensor& weight) override;
     RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override;
     void moeExperts(const MoeFfnParams& p) override;
+    int32_t sampleToken(const DeviceTensor& logits, const TokenChoice& c) override;
 
     // Recorded steps as CUDA graphs (stream capture). rope, storeKv and attention read
     // the position from device memory while recording, and embed the token ids from its
@@ -142,6 +143,11 @@ private:
     DeviceScratch m_rows, m_callerIds, m_callerWeights; // staged from the host (row moves, moeExperts)
     PinnedScratch m_hostRows, m_hostCallerIds, m_hostCallerWeights;
     std::vector<int32_t> m_scatterStart, m_scatterPacked; // scatterAddRows' grouping by target
+    // sampleToken: the work row, two candidate buffers (values, ids), probabilities, the token.
+    DeviceScratch m_sampleWork, m_sampleValues[2], m_sampleIds[2], m_sampleProbs, m_sampleToken;
+    DeviceScratch m_sampleBans, m_samplePenalties;
+    PinnedScratch m_hostBans, m_hostPenalties, m_hostToken;
+    std::vector<int32_t> m_penaltyPacked; // ids then counts
     PinnedScratch m_hostTokens, m_hostIds, m_hostWeights, m_hostTokenOfSlot, m_hostSlotOf, m_upload;
     std::vector<int64_t> m_expertOffsets; // [E + 1], reused
     // RoutingHostCopy::AfterSync copies, one pair per slot (layer).

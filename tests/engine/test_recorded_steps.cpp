@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 using namespace moe;
 
@@ -198,6 +199,17 @@ public:
     {
         notRecording("scaleByRms");
         m_cpu->scaleByRms(x, sumSq, width, eps, weight);
+    }
+    bool samplesOnDevice = true; // false: sampleToken declines, the engine samples on the host
+    int samples = 0;
+    int32_t sampleToken(const DeviceTensor& logits, const TokenChoice& c) override
+    {
+        notRecording("sampleToken");
+        landCopies();
+        if (!samplesOnDevice)
+            return -1;
+        ++samples;
+        return m_cpu->sampleToken(logits, c);
     }
     RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override
     {
@@ -460,6 +472,56 @@ private slots:
         }
         QCOMPARE(backend->recordings, 1);
         QCOMPARE(backend->replays, 6 - 2 + 6);
+    }
+
+    void samplingOnTheDeviceGivesTheHostsTokens_data()
+    {
+        QTest::addColumn<int>("mode"); // 0 greedy, 1 sampled, 2 sampled without top-k, 3 the device declines
+        QTest::newRow("greedy") << 0;
+        QTest::newRow("t 0.9, top-k 40, top-p, min-p, penalties") << 1;
+        QTest::newRow("no top-k: the host samples") << 2;
+        QTest::newRow("the device declines: the same draws on the host") << 3;
+    }
+
+    // generate() on a device backend samples there (only the token comes back) and must
+    // give the tokens the CPU engine's host sampler gives, bans and penalties included.
+    void samplingOnTheDeviceGivesTheHostsTokens()
+    {
+        QFETCH(int, mode);
+        test::TempDir dir;
+        const MadeModel made = test::makeTinyModel("qwen2moe", dir.path(), MakeFormat::Gguf, 4, DType::F32);
+        EngineOptions o;
+        o.threads = 1;
+        o.contextLength = 96;
+        auto cpu = Engine::load(made.ggufPath, o);
+        RecordingBackend* backend = nullptr;
+        auto device = load(made.ggufPath, &backend);
+        backend->samplesOnDevice = mode != 3;
+        SamplingParams p = mode == 0 ? SamplingParams::greedy() : SamplingParams{};
+        if (mode != 0) {
+            p.temperature = 0.9f;
+            p.topK = mode == 2 ? 0 : 40;
+            p.topP = 0.9f;
+            p.minP = 0.05f;
+            p.repetitionPenalty = 1.15f;
+            p.frequencyPenalty = 0.2f;
+            p.presencePenalty = 0.1f;
+            p.seed = 1234;
+        }
+        p.maxTokens = 40;
+        p.ignoreEos = true;
+        const std::vector<int32_t> prompt = {9, 8, 7, 6, 9, 8};
+        const GenerationResult want = cpu->generate(prompt, p);
+        const GenerationResult got = device->generate(prompt, p);
+        QCOMPARE(int(want.tokens.size()), 40);
+        QVERIFY2(got.tokens == want.tokens, "the device's tokens differ from the host's");
+        if (mode == 0 || mode == 1)
+            QCOMPARE(backend->samples, 39); // every token after the first (the prompt's logits are on the host)
+        else
+            QCOMPARE(backend->samples, 0);
+        std::set<int32_t> distinct(want.tokens.begin(), want.tokens.end());
+        if (mode != 0)
+            QVERIFY2(distinct.size() > 4, "sampling should vary the tokens");
     }
 };
 

@@ -278,6 +278,43 @@ OpCase splitNormCase(int64_t n, int64_t cols)
             }};
 }
 
+// Next-token choice on the device against the host's algorithm: the tokens picked for
+// 24 draws spread over [0, 1), with bans and penalties. Logits are spread wide enough
+// that rounding does not reorder candidates.
+OpCase sampleCase(const std::string& label, int64_t vocab, TokenChoice choice, bool bansAndPenalties)
+{
+    return {"sample_token " + label + " vocab=" + std::to_string(vocab), 1e-12, [=](OpContext& c) {
+                DeviceTensor logits = c.activations(1, vocab, 8.f);
+                auto banned = std::make_shared<std::vector<int32_t>>();
+                auto ids = std::make_shared<std::vector<int32_t>>();
+                auto counts = std::make_shared<std::vector<int32_t>>();
+                if (bansAndPenalties) {
+                    std::uniform_int_distribution<int32_t> pick(0, int32_t(vocab - 1));
+                    for (int i = 0; i < 40; ++i)
+                        banned->push_back(pick(c.rng()));
+                    for (int32_t t = 3; t < vocab && ids->size() < 30; t += 7) { // distinct
+                        ids->push_back(t);
+                        counts->push_back(1 + t % 4);
+                    }
+                }
+                auto tokens = std::make_shared<std::vector<float>>();
+                return OpRun{[&c, logits, choice, banned, ids, counts, tokens] {
+                                 tokens->clear();
+                                 for (int draw = 0; draw < 24; ++draw) {
+                                     TokenChoice t = choice;
+                                     t.banned = banned->data();
+                                     t.bannedCount = int64_t(banned->size());
+                                     t.penaltyIds = ids->data();
+                                     t.penaltyCounts = counts->data();
+                                     t.penaltyCount = int64_t(ids->size());
+                                     t.uniform = (draw + 0.5) / 24.0;
+                                     tokens->push_back(float(c.backend().sampleToken(logits, t)));
+                                 }
+                             },
+                             [tokens] { return *tokens; }, double(vocab * 4 * 24), 0};
+            }};
+}
+
 // Expert ids (exactly, as floats) followed by the weights.
 std::vector<float> routingResult(const RoutingView& r)
 {
@@ -449,6 +486,28 @@ std::vector<OpCase> registerCases()
     cases.push_back(rowMovesCase("scatter_add_rows", 600, 40, 2048)); // a prefill's combine
     cases.push_back(splitNormCase(5, 256));
     cases.push_back(splitNormCase(3, 96));
+    TokenChoice greedy;
+    cases.push_back(sampleCase("greedy", 1000, greedy, false));
+    cases.push_back(sampleCase("greedy, bans and penalties", 152064, [] {
+                                   TokenChoice t;
+                                   t.repetitionPenalty = 1.3f;
+                                   t.frequencyPenalty = 0.4f;
+                                   t.presencePenalty = 0.25f;
+                                   return t;
+                               }(), true));
+    TokenChoice sampled;
+    sampled.temperature = 0.8f;
+    sampled.topK = 40;
+    sampled.topP = 0.95f;
+    sampled.minP = 0.05f;
+    cases.push_back(sampleCase("t=0.8 top-k 40 top-p 0.95 min-p 0.05", 32000, sampled, true));
+    sampled.topK = 1024;
+    sampled.temperature = 1.5f;
+    sampled.minP = 0.f;
+    cases.push_back(sampleCase("t=1.5 top-k 1024 top-p 0.95 (several rounds)", 152064, sampled, false));
+    sampled.topK = 7;
+    sampled.topP = 1.f;
+    cases.push_back(sampleCase("t=1.5 top-k 7", 50, sampled, true)); // one chunk, smaller than k rows pad
     RouterParams deferred = mixtral;
     deferred.hostCopy = RoutingHostCopy::AfterSync;
     deferred.slot = 11;

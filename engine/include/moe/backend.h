@@ -111,6 +111,27 @@ struct AttentionParams {
     float scale = 1.f;                 // usually 1/sqrt(headDim)
 };
 
+// One next-token choice over a row of logits (Sampler's algorithm, moe/sampler.h): the
+// `banned` tokens at -inf and the penalties applied to the tokens of the penalty window,
+// then greedy (temperature <= 0: the highest logit, lowest id on ties) or the topK best
+// (ties: lower id first) → softmax at `temperature` → min-p → top-p → the first candidate
+// whose cumulative mass exceeds uniform * mass. Arrays are HOST memory, read before the
+// op returns.
+struct TokenChoice {
+    float temperature = 0.f;
+    int32_t topK = 0;                    // the device path needs 1..kMaxDeviceTopK when temperature > 0
+    float topP = 1.f;
+    float minP = 0.f;
+    float repetitionPenalty = 1.f, frequencyPenalty = 0.f, presencePenalty = 0.f;
+    const int32_t* banned = nullptr;
+    int64_t bannedCount = 0;
+    const int32_t* penaltyIds = nullptr;    // distinct tokens of the penalty window
+    const int32_t* penaltyCounts = nullptr; // their occurrences in it
+    int64_t penaltyCount = 0;
+    double uniform = 0.0;                   // in [0, 1), drawn by the caller
+};
+inline constexpr int32_t kMaxDeviceTopK = 1024;
+
 // Names a recorded step (see Backend::replayStep). Two steps under one key call the
 // same ops on the same tensors with the same parameters, except for the position and
 // the token ids, which the recording reads from memory the backend fills per replay.
@@ -223,6 +244,15 @@ public:
     // Grouped SwiGLU experts: tokens gathered per expert, one matmul per expert, weighted
     // scatter-add into p.out. Uses the last routeTopK result when p.expertIds is null.
     virtual void moeExperts(const MoeFfnParams& p) = 0;
+    // The next token chosen from logits row [1, vocab] (see TokenChoice), or -1 when this
+    // backend does not sample (the caller downloads the logits and samples on the host).
+    // A GPU sends 4 bytes to the host instead of the whole row.
+    virtual int32_t sampleToken(const DeviceTensor& logits, const TokenChoice& c)
+    {
+        (void)logits;
+        (void)c;
+        return -1;
+    }
 };
 
 struct CpuBackendOptions {

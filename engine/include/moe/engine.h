@@ -26,6 +26,7 @@
 namespace moe {
 
 class Communicator;
+class Sampler;
 class Tokenizer;
 class WeightSource;
 
@@ -171,6 +172,12 @@ public:
     // memory, valid until the next call); with `allLogits`, logitsOf(i) gives each row.
     std::span<const float> forward(std::span<const int32_t> tokens, bool allLogits = false);
     std::span<const float> logitsOf(int64_t i) const;
+    // Runs `tokens` after the cached ones and picks the next token with `sampler`
+    // (`recent`: as for Sampler::sample). On a GPU with parameters it can sample (see
+    // Sampler::runsOnDevice) the logits stay there and only the token comes back; else
+    // they are downloaded and sampled on the host. Either way the same token for the same
+    // draws. The sampling time is counted in the next step's telemetry.
+    int32_t forwardAndSample(std::span<const int32_t> tokens, Sampler& sampler, std::span<const int32_t> recent);
     void setObserver(ForwardObserver* observer);
 
     // Telemetry: every forward call publishes one StepTelemetry snapshot to this bus
@@ -195,6 +202,8 @@ private:
     Engine();
     // Sampling happens between two forward calls; its time is counted in the next step.
     void setPendingSamplingSeconds(double seconds);
+    // forward(); with `download` false the last logits stay on the backend (one device).
+    std::span<const float> runForward(std::span<const int32_t> tokens, bool allLogits, bool download);
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

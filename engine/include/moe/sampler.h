@@ -2,7 +2,10 @@
 // min-p, repetition / frequency / presence penalties, seeded randomness.
 #pragma once
 
+#include "moe/backend.h"
+
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -37,9 +40,20 @@ public:
     void banTokens(std::vector<int32_t> ids);
     // `recent` are the last tokens (prompt + generated) the penalties consider.
     int32_t sample(std::span<const float> logits, std::span<const int32_t> recent);
+    // Whether a device can sample with these parameters: greedy, or a top-k of
+    // 1..kMaxDeviceTopK (without top-k every logit would have to be sorted).
+    bool runsOnDevice() const;
+    // sample() over logits that stay on `backend` (a [1, vocab] row): the same choice and
+    // the same random draw, with only the token coming back. nullopt when the backend does
+    // not sample; the next sample() then uses this call's draw, so the sequence of tokens
+    // is the one host sampling gives.
+    std::optional<int32_t> sampleOnDevice(Backend& backend, const DeviceTensor& logits, std::span<const int32_t> recent);
     const SamplingParams& params() const { return m_params; }
 
 private:
+    TokenChoice choice(std::span<const int32_t> recent, size_t n);
+    double nextUniform();
+
     SamplingParams m_params;
     std::mt19937_64 m_rng;
     std::vector<float> m_logits;
@@ -47,7 +61,13 @@ private:
     std::vector<float> m_probs;
     std::vector<int32_t> m_counts; // occurrences of each token in the penalty window
     std::vector<int32_t> m_banned;
+    std::vector<int32_t> m_penaltyIds, m_penaltyCounts; // distinct tokens of the window, occurrences
+    std::optional<double> m_pendingDraw;
 };
+
+// The host side of Backend::sampleToken: the choice TokenChoice describes, over n logits
+// (changed in place: bans and penalties); `candidates` and `probs` hold n entries.
+int32_t chooseToken(float* logits, int64_t n, const TokenChoice& c, int32_t* candidates, float* probs);
 
 int32_t argmax(std::span<const float> logits); // lowest index wins ties
 

@@ -2,6 +2,7 @@
 
 #include "compute/cpu_ops.h"
 #include "moe/error.h"
+#include "moe/sampler.h"
 
 #include <algorithm>
 #include <cstring>
@@ -341,6 +342,18 @@ RoutingView CpuBackend::routeTopK(const DeviceTensor& logits, const RouterParams
     m_routeTokens = n;
     m_routeTopK = p.topK;
     return {m_routeIds.as<int32_t>(), m_routeWeights.as<float>(), n, p.topK};
+}
+
+int32_t CpuBackend::sampleToken(const DeviceTensor& logits, const TokenChoice& c)
+{
+    requireF32(logits, "sampleToken", "logits");
+    const int64_t n = logits.cols();
+    if (logits.rows() != 1 || n <= 0)
+        badArgument("sampleToken", "logits must be one row, not " + logits.shape.toString());
+    for (AlignedBuffer* b : {&m_sampleLogits, &m_sampleIds, &m_sampleProbs})
+        b->ensure(size_t(n) * 4);
+    std::memcpy(m_sampleLogits.as<float>(), logits.data, size_t(n) * 4);
+    return chooseToken(m_sampleLogits.as<float>(), n, c, m_sampleIds.as<int32_t>(), m_sampleProbs.as<float>());
 }
 
 std::unique_ptr<Backend> createCpuBackend(const CpuBackendOptions& options)

@@ -69,6 +69,7 @@ public:
                     const DeviceTensor& weight) override;
     RoutingView routeTopK(const DeviceTensor& logits, const RouterParams& p) override;
     void moeExperts(const MoeFfnParams& p) override;
+    int32_t sampleToken(const DeviceTensor& logits, const TokenChoice& c) override;
 
 private:
     // F32 view of a small parameter tensor (norm weight, bias), converted into buf if needed.
@@ -98,6 +99,7 @@ private:
     AlignedBuffer m_moeXq, m_moeHq;
     AlignedBuffer m_moeXqK, m_moeHqK; // Q8_K activations for Q4_K / Q5_K / Q6_K experts
     AlignedBuffer m_moeJobs;     // MatmulJob [2E]
+    AlignedBuffer m_sampleLogits, m_sampleIds, m_sampleProbs; // sampleToken: [vocab] each
 };
 
 } // namespace moe

@@ -15,6 +15,7 @@
 #include "moe/devices.h"
 #include "moe/error.h"
 #include "moe/gguf.h"
+#include "moe/sampler.h"
 #include "moe/safetensors.h"
 #include "moe/tokenizer.h"
 
@@ -281,6 +282,31 @@ std::vector<TokenRouting> Engine::routingHistory(size_t maxTokens) const
 
 std::span<const float> Engine::forward(std::span<const int32_t> tokens, bool allLogits)
 {
+    return runForward(tokens, allLogits, true);
+}
+
+int32_t Engine::forwardAndSample(std::span<const int32_t> tokens, Sampler& sampler, std::span<const int32_t> recent)
+{
+    Impl& d = *m_impl;
+    const bool onDevice = d.pass && !d.backend->isHost() && sampler.runsOnDevice();
+    const std::span<const float> logits = runForward(tokens, false, !onDevice);
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<int32_t> token;
+    if (onDevice)
+        token = sampler.sampleOnDevice(*d.backend, d.pass->lastLogits(), recent);
+    if (!token) {
+        if (onDevice) { // the backend does not sample after all: fetch the row
+            const DeviceTensor row = d.pass->lastLogits();
+            d.backend->download(row, d.lastLogits.data(), row.bytes);
+        }
+        token = sampler.sample(onDevice ? std::span<const float>(d.lastLogits) : logits, recent);
+    }
+    setPendingSamplingSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return *token;
+}
+
+std::span<const float> Engine::runForward(std::span<const int32_t> tokens, bool allLogits, bool download)
+{
     Impl& d = *m_impl;
     const int64_t vocab = spec().vocabSize;
     if (tokens.empty())
@@ -298,7 +324,7 @@ std::span<const float> Engine::forward(std::span<const int32_t> tokens, bool all
     const int64_t chunk = d.parallelPass ? d.parallelPass->maxBatch() : d.pass->maxBatch();
     for (size_t first = 0; first < tokens.size(); first += size_t(chunk)) {
         const int64_t n = std::min<int64_t>(chunk, int64_t(tokens.size() - first));
-        float* out = allLogits ? d.allLogits.data() + first * size_t(vocab) : d.lastLogits.data();
+        float* out = allLogits ? d.allLogits.data() + first * size_t(vocab) : download ? d.lastLogits.data() : nullptr;
         TelemetryRecorder* rec = d.recorder.get();
         if (rec) {
             rec->begin(tokens.data() + first, n, d.cache->position(), tokens.size() > 1);

@@ -248,7 +248,10 @@ void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all
     StageTimer timer(recorder, Stage::Other);
     const int64_t count = allLogits ? n : 1;
     DeviceTensor out = m_logits.rowsView(0, count);
-    m_backend.download(out, logits, out.bytes);
+    if (logits)
+        m_backend.download(out, logits, out.bytes);
+    else
+        m_backend.synchronize(); // the step's routing copies land, as with a download
     if (recorder)
         for (size_t l = 0; l < m_pendingRouting.size(); ++l)
             if (m_pendingRouting[l].tokens > 0)

@@ -22,11 +22,14 @@ public:
     ForwardPass& operator=(const ForwardPass&) = delete;
 
     // Runs n ≤ maxBatch tokens at the cache's position and commits them. Leaves the
-    // logits of the last token (or of every token with allLogits) in `logits` (host).
-    // `recorder` (may be null) receives the routing and stage timings of this step.
+    // logits of the last token (or of every token with allLogits) in `logits` (host);
+    // with `logits` null they stay on the backend (lastLogits()) and the step is only
+    // waited for. `recorder` (may be null) receives the routing and stage timings.
     void run(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,
              TelemetryRecorder* recorder, float* logits);
     int64_t maxBatch() const { return m_maxBatch; }
+    // The last token's logits of the last run() without allLogits, on the backend [1, vocab].
+    DeviceTensor lastLogits() const { return m_logits.rowsView(0, 1); }
 
 private:
     void queueOps(KvCache& cache, const int32_t* tokens, int64_t n, bool allLogits, ForwardObserver* observer,

@@ -1,5 +1,6 @@
 // Engine::generate: prompt prefill (reusing the cached prefix), then the decode loop.
 #include "moe/engine.h"
+#include "moe/sampler.h"
 #include "moe/error.h"
 #include "moe/tokenizer.h"
 
@@ -108,17 +109,22 @@ GenerationResult Engine::generate(std::span<const int32_t> prompt, const Samplin
 
     const auto decodeStart = Clock::now();
     result.stop = GenerationResult::Stop::MaxTokens;
+    int32_t next = -1; // chosen by forwardAndSample along with the last step (no logits on the host)
     for (int32_t i = 0; i < params.maxTokens; ++i) {
         const auto stepStart = Clock::now();
         if (callbacks.cancel && callbacks.cancel->load(std::memory_order_relaxed)) {
             result.stop = GenerationResult::Stop::Cancelled;
             break;
         }
-        if (callbacks.onLogits)
-            callbacks.onLogits(logits);
-        const auto sampleStart = Clock::now();
-        const int32_t token = sampler.sample(logits, history);
-        setPendingSamplingSeconds(secondsSince(sampleStart));
+        int32_t token = next;
+        next = -1;
+        if (token < 0) {
+            if (callbacks.onLogits)
+                callbacks.onLogits(logits);
+            const auto sampleStart = Clock::now();
+            token = sampler.sample(logits, history);
+            setPendingSamplingSeconds(secondsSince(sampleStart));
+        }
         if (!params.ignoreEos && (tok.isEos(token) || std::count(spec().eosTokenIds.begin(), spec().eosTokenIds.end(), token))) {
             result.stop = GenerationResult::Stop::Eos;
             break;
@@ -142,8 +148,13 @@ GenerationResult Engine::generate(std::span<const int32_t> prompt, const Samplin
             result.stop = GenerationResult::Stop::ContextFull;
             break;
         }
-        if (i + 1 < params.maxTokens)
-            logits = forward(std::span<const int32_t>(&token, 1));
+        if (i + 1 < params.maxTokens) {
+            // Whoever watches the logits gets them on the host; else the backend may sample.
+            if (callbacks.onLogits)
+                logits = forward(std::span<const int32_t>(&token, 1));
+            else
+                next = forwardAndSample(std::span<const int32_t>(&token, 1), sampler, history);
+        }
         result.tokenLatenciesSeconds.push_back(secondsSince(stepStart));
     }
     if (result.stop != GenerationResult::Stop::StopString) {
