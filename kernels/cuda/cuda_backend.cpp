@@ -809,6 +809,8 @@ void CudaBackend::moeExperts(const MoeFfnParams& p)
     moeExpertsGrouped(p, deviceIds, gateWeights, ffn);
 }
 
+static_assert(kMaxDeviceTopK * 4 <= kSampleChunk, "each round of the top-k must shrink the candidates");
+
 int32_t CudaBackend::sampleToken(const DeviceTensor& logits, const TokenChoice& c)
 {
     makeCurrent();
@@ -821,14 +823,22 @@ int32_t CudaBackend::sampleToken(const DeviceTensor& logits, const TokenChoice& 
         return -1; // without a bounded top-k every logit would be sorted: the host does it
     const int64_t k = greedy ? 1 : std::min<int64_t>(c.topK, vocab);
     const int64_t chunks = (vocab + kSampleChunk - 1) / kSampleChunk;
+    // Sized for any choice over this vocabulary at once: growing later would drop the
+    // recorded decode steps (ensure() cannot tell these buffers are never recorded).
     ensure(m_sampleWork, size_t(vocab) * 4, "sampleToken");
     for (int b = 0; b < 2; ++b) {
-        ensure(m_sampleValues[b], size_t(chunks * k) * 4, "sampleToken");
-        ensure(m_sampleIds[b], size_t(chunks * k) * 4, "sampleToken");
+        ensure(m_sampleValues[b], size_t(chunks * kMaxDeviceTopK) * 4, "sampleToken");
+        ensure(m_sampleIds[b], size_t(chunks * kMaxDeviceTopK) * 4, "sampleToken");
     }
-    ensure(m_sampleProbs, size_t(k) * 4, "sampleToken");
+    ensure(m_sampleProbs, size_t(kMaxDeviceTopK) * 4, "sampleToken");
     ensure(m_sampleToken, 4, "sampleToken");
     ensure(m_hostToken, 4, "sampleToken");
+    ensure(m_sampleBans, size_t(vocab) * 4, "sampleToken");
+    ensure(m_hostBans, size_t(vocab) * 4, "sampleToken");
+    ensure(m_samplePenalties, size_t(vocab) * 8, "sampleToken");
+    ensure(m_hostPenalties, size_t(vocab) * 8, "sampleToken");
+    if (c.bannedCount > vocab || c.penaltyCount > vocab)
+        badArgument("sampleToken", "more banned or penalised tokens than the vocabulary holds");
     auto* work = static_cast<float*>(m_sampleWork.data);
     MOE_CUDA(cudaMemcpyAsync(work, logits.data, size_t(vocab) * 4, cudaMemcpyDeviceToDevice, m_stream));
 

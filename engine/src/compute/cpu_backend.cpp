@@ -350,6 +350,11 @@ int32_t CpuBackend::sampleToken(const DeviceTensor& logits, const TokenChoice& c
     const int64_t n = logits.cols();
     if (logits.rows() != 1 || n <= 0)
         badArgument("sampleToken", "logits must be one row, not " + logits.shape.toString());
+    for (int64_t i = 0; i < c.bannedCount + c.penaltyCount; ++i) {
+        const int32_t t = i < c.bannedCount ? c.banned[i] : c.penaltyIds[i - c.bannedCount];
+        if (t < 0 || t >= n)
+            badArgument("sampleToken", "token " + std::to_string(t) + " of " + std::to_string(n));
+    }
     for (AlignedBuffer* b : {&m_sampleLogits, &m_sampleIds, &m_sampleProbs})
         b->ensure(size_t(n) * 4);
     std::memcpy(m_sampleLogits.as<float>(), logits.data, size_t(n) * 4);

@@ -43,11 +43,17 @@ Sampler::Sampler(int64_t vocabSize, const SamplingParams& params)
     m_candidates.resize(size_t(vocabSize));
     m_probs.resize(size_t(vocabSize));
     m_counts.assign(size_t(vocabSize), 0);
-    m_penaltyIds.reserve(size_t(std::max<int32_t>(params.penaltyLastN, 64)));
+    // Distinct tokens of the penalty window: at most the window, at most the vocabulary.
+    const int64_t window = params.penaltyLastN < 0 ? vocabSize : std::max<int64_t>(params.penaltyLastN, 64);
+    m_penaltyIds.reserve(size_t(std::min(window, vocabSize)));
     m_penaltyCounts.reserve(m_penaltyIds.capacity());
 }
 
-void Sampler::reset(uint64_t seed) { m_rng.seed(seed); }
+void Sampler::reset(uint64_t seed)
+{
+    m_rng.seed(seed);
+    m_pendingDraw.reset();
+}
 
 void Sampler::banTokens(std::vector<int32_t> ids)
 {
@@ -131,6 +137,9 @@ std::optional<int32_t> Sampler::sampleOnDevice(Backend& backend, const DeviceTen
 
 int32_t chooseToken(float* logits, int64_t n, const TokenChoice& c, int32_t* candidates, float* probs)
 {
+    for (int64_t i = 0; i < n; ++i) // NaN orders as nothing else does: it is never chosen (as on a GPU)
+        if (std::isnan(logits[i]))
+            logits[i] = -std::numeric_limits<float>::infinity();
     for (int64_t i = 0; i < c.bannedCount; ++i)
         if (c.banned[i] >= 0 && c.banned[i] < n)
             logits[c.banned[i]] = -std::numeric_limits<float>::infinity();
