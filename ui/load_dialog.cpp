@@ -93,6 +93,7 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     iv->addWidget(m_summary);
     m_memory = new QTableWidget(0, 5);
+    m_memory->setObjectName(QStringLiteral("memoryPlan"));
     m_memory->setHorizontalHeaderLabels({tr("Device"), tr("Attention"), tr("Experts"), tr("Replicated"), tr("Total")});
     m_memory->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_memory->verticalHeader()->hide();
@@ -100,6 +101,7 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     m_memory->setMaximumHeight(130);
     iv->addWidget(m_memory);
     m_fit = new QLabel;
+    m_fit->setObjectName(QStringLiteral("fit"));
     m_fit->setWordWrap(true);
     iv->addWidget(m_fit);
     v->addWidget(infoBox);
@@ -107,6 +109,7 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
     auto* optionsBox = new QGroupBox(tr("Run options"));
     auto* form = new QFormLayout(optionsBox);
     m_runOn = new QComboBox;
+    m_runOn->setObjectName(QStringLiteral("runOn"));
     m_runOn->addItem(tr("Automatic (a GPU when one can run the model, else the CPU)"), QStringLiteral("auto"));
     m_runOn->addItem(tr("CPU"), QStringLiteral("cpu"));
     m_runOn->setToolTip(tr("Where the model runs. GPUs appear once the CUDA driver has answered."));
@@ -121,9 +124,11 @@ LoadModelDialog::LoadModelDialog(EngineController* engine, QWidget* parent) : QD
                              "between them and the traffic counted"));
     form->addRow(tr("CPU devices"), m_devices);
     m_tp = new QSpinBox;
+    m_tp->setObjectName(QStringLiteral("tp"));
     m_tp->setRange(1, 64);
     form->addRow(tr("Tensor parallel (TP)"), m_tp);
     m_ep = new QSpinBox;
+    m_ep->setObjectName(QStringLiteral("ep"));
     m_ep->setRange(1, 64);
     form->addRow(tr("Expert parallel (EP)"), m_ep);
     m_placement = new QComboBox;

@@ -5,12 +5,14 @@
 #include "test_support.h"
 #include "tiny_model.h"
 
+#include "moe/devices.h"
 #include "moe/engine.h"
 
 #include <QFile>
 #include <QComboBox>
 #include <QLabel>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -47,6 +49,7 @@ private slots:
     void cancelLeavesNoModelAndNoMapping();
     void invalidPlanIsRefusedBeforeLoading();
     void quantizesAtLoadWhenAsked();
+    void offersAllGpusAndSizesEach();
 
 private:
     moe::test::TempDir m_dir;
@@ -215,6 +218,47 @@ void TestLoadDialog::quantizesAtLoadWhenAsked()
     QVERIFY(m->info.quantizedAtLoad->tensorsQuantized > 0);
     // In memory the weights shrank against the file's F32 bytes.
     QVERIFY(m->info.weightBytes < moe::inspectModel(m_model.toStdString()).weightBytes);
+}
+
+// With two GPUs (a stand-in driver that only answers discovery) the dialog offers
+// them one by one and, when the CUDA backend with NCCL is there, all together: TP 2
+// then gives one row per GPU and a fit check against each GPU's memory.
+void TestLoadDialog::offersAllGpusAndSizesEach()
+{
+    qputenv("MOE_CUDA_DRIVER", MOE_FAKE_CUDA_DRIVER);
+    const moe::DeviceReport report = moe::discoverDevices();
+    QCOMPARE(int(report.cuda.size()), 2);
+    EngineController engine;
+    LoadModelDialog dialog(&engine);
+    QSignalSpy inspected(&dialog, &LoadModelDialog::inspected);
+    dialog.setPath(m_model);
+    QVERIFY(inspected.wait(10000));
+    auto* runOn = dialog.findChild<QComboBox*>(QStringLiteral("runOn"));
+    QVERIFY(runOn);
+    QTRY_VERIFY_WITH_TIMEOUT(runOn->findData(QStringLiteral("cuda:1")) >= 0, 10000); // discovery answered
+    const int all = runOn->findData(QStringLiteral("cuda:0,1"));
+    if (!report.cudaComputeAvailable || !report.ncclBuilt) {
+        QCOMPARE(all, -1); // listed for planning only: nothing to split over
+        qunsetenv("MOE_CUDA_DRIVER");
+        return;
+    }
+    QVERIFY2(all >= 0, "no 'all GPUs' choice");
+    runOn->setCurrentIndex(all);
+    dialog.findChild<QSpinBox*>(QStringLiteral("tp"))->setValue(2);
+    const LoadOptions o = dialog.options();
+    QCOMPARE(o.parallel.kind, moe::DeviceKind::Cuda);
+    QCOMPARE(o.parallel.cudaDevices, (std::vector<int>{0, 1}));
+    QCOMPARE(o.parallel.devices, int64_t(2));
+    auto* table = dialog.findChild<QTableWidget*>(QStringLiteral("memoryPlan"));
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("cuda:0"));
+    QCOMPARE(table->item(1, 0)->text(), QStringLiteral("cuda:1"));
+    const QString fit = dialog.findChild<QLabel*>(QStringLiteral("fit"))->text();
+    QVERIFY2(fit.contains(QStringLiteral("Fits: the fullest GPU needs")), qPrintable(fit));
+    QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
+    if (qEnvironmentVariableIsSet("MOE_TEST_SCREENSHOT_DIR"))
+        dialog.grab().save(qEnvironmentVariable("MOE_TEST_SCREENSHOT_DIR") + QStringLiteral("/load-dialog-two-gpus.png"));
+    qunsetenv("MOE_CUDA_DRIVER");
 }
 
 QTEST_MAIN(TestLoadDialog)
