@@ -225,7 +225,7 @@ void TestLoadDialog::quantizesAtLoadWhenAsked()
 // then gives one row per GPU and a fit check against each GPU's memory.
 void TestLoadDialog::offersAllGpusAndSizesEach()
 {
-    qputenv("MOE_CUDA_DRIVER", MOE_FAKE_CUDA_DRIVER);
+    qputenv("MOE_CUDA_DRIVER", MOE_STANDIN_CUDA_DRIVER);
     const moe::DeviceReport report = moe::discoverDevices();
     QCOMPARE(int(report.cuda.size()), 2);
     EngineController engine;

@@ -43,6 +43,6 @@ int cuDeviceGetPCIBusId(char* id, int length, int device)
 int cuGetErrorString(int error, const char** text)
 {
     (void)error;
-    *text = "fake driver";
+    *text = "stand-in driver";
     return 0;
 }
