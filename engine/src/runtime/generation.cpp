@@ -1,7 +1,7 @@
 // Engine::generate: prompt prefill (reusing the cached prefix), then the decode loop.
 #include "moe/engine.h"
-#include "moe/sampler.h"
 #include "moe/error.h"
+#include "moe/sampler.h"
 #include "moe/tokenizer.h"
 
 #include <algorithm>
