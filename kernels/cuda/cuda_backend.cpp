@@ -880,7 +880,6 @@ int32_t CudaBackend::sampleToken(const DeviceTensor& logits, const TokenChoice& 
     launchPickToken(values, ids, k, c.temperature, greedy ? 0.f : 1.f / c.temperature, c.minP, c.topP, c.uniform,
                     static_cast<float*>(m_sampleProbs.data), static_cast<int32_t*>(m_sampleToken.data), m_stream);
     MOE_CUDA_LAUNCHED("sampleToken (choice)");
-    waitForPinned();
     MOE_CUDA(cudaMemcpyAsync(m_hostToken.data, m_sampleToken.data, 4, cudaMemcpyDeviceToHost, m_stream));
     MOE_CUDA(cudaStreamSynchronize(m_stream));
     return *static_cast<const int32_t*>(m_hostToken.data);

@@ -17,6 +17,14 @@ __device__ __forceinline__ float2 halfPair(uint32_t word)
         return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&word));
 }
 
+// The Q8_0 / Q4_0 block holding element e of row r.
+template <WeightType T>
+__device__ __forceinline__ const uint8_t* quantBlock(const void* base, int64_t r, int64_t in, int64_t e)
+{
+    constexpr int blockBytes = T == WeightType::Q8_0 ? kQ8_0Bytes : kQ4_0Bytes;
+    return static_cast<const uint8_t*>(base) + (r * (in / kQBlock) + e / kQBlock) * blockBytes;
+}
+
 // The 4 weights at elements [e, e + 4) of row r.
 template <WeightType T>
 __device__ __forceinline__ float4 loadQuad(const void* base, int64_t r, int64_t in, int64_t e)
@@ -29,8 +37,7 @@ __device__ __forceinline__ float4 loadQuad(const void* base, int64_t r, int64_t 
         const float2 a = halfPair<T>(raw.x), b = halfPair<T>(raw.y);
         return make_float4(a.x, a.y, b.x, b.y);
     } else {
-        constexpr int blockBytes = T == WeightType::Q8_0 ? kQ8_0Bytes : kQ4_0Bytes;
-        const uint8_t* block = static_cast<const uint8_t*>(base) + (r * (in / kQBlock) + e / kQBlock) * blockBytes;
+        const uint8_t* block = quantBlock<T>(base, r, in, e);
         const float d = blockScale(block);
         const int j = int(e % kQBlock);
         if constexpr (T == WeightType::Q8_0) {
@@ -63,8 +70,7 @@ __device__ __forceinline__ void loadOct(const void* base, int64_t r, int64_t in,
             w[2 * i + 1] = f.y;
         }
     } else {
-        constexpr int blockBytes = T == WeightType::Q8_0 ? kQ8_0Bytes : kQ4_0Bytes;
-        const uint8_t* block = static_cast<const uint8_t*>(base) + (r * (in / kQBlock) + e / kQBlock) * blockBytes;
+        const uint8_t* block = quantBlock<T>(base, r, in, e);
         const float d = blockScale(block);
         const int j = int(e % kQBlock);
         if constexpr (T == WeightType::Q8_0) {

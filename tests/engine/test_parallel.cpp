@@ -33,16 +33,6 @@ struct RoutingCapture : ForwardObserver {
     }
 };
 
-double relDiff(std::span<const float> got, const std::vector<float>& want)
-{
-    double scale = 0, diff = 0;
-    for (size_t i = 0; i < want.size(); ++i) {
-        scale = std::max(scale, double(std::fabs(want[i])));
-        diff = std::max(diff, double(std::fabs(got[i] - want[i])));
-    }
-    return diff / std::max(scale, 1e-30);
-}
-
 // All-reduce of N elements over `ranks` as communicator.h documents it:
 // bytes j -> i = 4 * (|chunk i| + |chunk j|), chunk i = [i*N/p, (i+1)*N/p).
 void addAllReduce(TrafficMatrix& m, int64_t layer, const std::vector<int32_t>& ranks, int64_t n)
@@ -192,7 +182,7 @@ private slots:
         const auto got = runSteps(*engine);
         const auto& want = m_reference.at(arch.toStdString());
         for (size_t step = 0; step < want.size(); ++step) {
-            const double d = relDiff(got[step], want[step]);
+            const double d = test::relDiff(got[step], want[step]);
             QVERIFY2(d < 1e-5, qPrintable(QString("step %1: relative difference %2").arg(step).arg(d)));
         }
     }

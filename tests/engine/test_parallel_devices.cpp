@@ -354,16 +354,6 @@ private:
 const std::vector<int32_t> kPrompt = {5, 17, 99, 3, 250, 17, 42, 8, 77, 130, 1, 64};
 constexpr int kDecodeSteps = 8;
 
-double relDiff(std::span<const float> got, const std::vector<float>& want)
-{
-    double scale = 0, diff = 0;
-    for (size_t i = 0; i < want.size(); ++i) {
-        scale = std::max(scale, double(std::fabs(want[i])));
-        diff = std::max(diff, double(std::fabs(got[i] - want[i])));
-    }
-    return diff / std::max(scale, 1e-30);
-}
-
 struct Run {
     std::vector<std::vector<float>> logits; // prefill, then each decode step
     std::vector<TrafficMatrix> traffic;
@@ -507,7 +497,7 @@ private slots:
                 // expert gets fewer rows of a prefill on each device, and the CPU multiplies
                 // few rows by 8-bit activations but many by F32 panels: 8-bit rounding apart.
                 const bool rowsDiffer = model.contains("q8_0") && ep > 1;
-                const double d = relDiff(device.logits[step], single.logits[step]);
+                const double d = test::relDiff(device.logits[step], single.logits[step]);
                 QVERIFY2(d < (rowsDiffer ? 3e-2 : 1e-5), qPrintable(QString("step %1: %2 from one device").arg(step).arg(d)));
             }
         }

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -40,6 +42,16 @@ void writeFile(const std::string& path, const std::string& contents)
     out << contents;
     if (!out)
         throw std::runtime_error("cannot write " + path);
+}
+
+double relDiff(std::span<const float> got, const std::vector<float>& want)
+{
+    double scale = 0, diff = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+        scale = std::max(scale, double(std::fabs(want[i])));
+        diff = std::max(diff, double(std::fabs(got[i] - want[i])));
+    }
+    return diff / std::max(scale, 1e-30);
 }
 
 } // namespace moe::test

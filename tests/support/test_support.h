@@ -1,7 +1,9 @@
 // Helpers shared by the engine tests: temporary folders, data paths, running the CLI.
 #pragma once
 
+#include <span>
 #include <string>
+#include <vector>
 
 namespace moe::test {
 
@@ -22,5 +24,7 @@ private:
 std::string dataPath(const std::string& relative); // tests/data/<relative>
 std::string readFile(const std::string& path);
 void writeFile(const std::string& path, const std::string& contents);
+// Largest |got - want| over the largest |want| (logits compared across device layouts).
+double relDiff(std::span<const float> got, const std::vector<float>& want);
 
 } // namespace moe::test
